@@ -1,0 +1,5 @@
+"""Allow ``python -m ingestd``."""
+
+from ingestd.cli import main
+
+main()

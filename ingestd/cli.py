@@ -1,0 +1,189 @@
+"""The ``ingestd`` command line.
+
+Exit status: 0 success; 1 nothing could run (store unusable, every feed
+failed); 2 bad usage or bad configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ingestd import __version__
+from ingestd.errors import ConfigError, IngestdError, StoreError
+from ingestd.extract.pool import ExtractionPool
+from ingestd.fetch.client import Fetcher
+from ingestd.fetch.limits import FetchLimits
+from ingestd.pipeline import CycleStats, Ingestor
+from ingestd.report.export import write_jsonl
+from ingestd.settings import Settings, load_settings, sqlite_path
+from ingestd.store.sqlite import SqliteStore
+
+log = logging.getLogger("ingestd")
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings | None = ctx.obj.get("settings")
+    if settings is None:
+        config: Path | None = ctx.obj.get("config")
+        if config is None:
+            raise click.UsageError("this command needs --config FILE")
+        settings = load_settings(config)
+        ctx.obj["settings"] = settings
+    return settings
+
+
+def open_store(settings: Settings, *, create: bool = True) -> SqliteStore:
+    """Open (and migrate) the configured store."""
+    path = sqlite_path(settings.storage.url)
+    if path is None:
+        raise StoreError(
+            f"storage url {settings.storage.url!r}: only sqlite:/// stores are supported "
+            "by this version"
+        )
+    store = SqliteStore(path, create=create)
+    store.migrate()
+    return store
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """HTTP limits from the ``[fetch]`` settings."""
+    fetch = settings.fetch
+    return FetchLimits(
+        connect_timeout=fetch.connect_timeout,
+        read_timeout=fetch.read_timeout,
+        total_timeout=fetch.total_timeout,
+        max_bytes=fetch.max_bytes,
+        max_compressed_bytes=fetch.max_bytes,
+        max_redirects=fetch.max_redirects,
+        per_host_concurrency=fetch.per_host_concurrency,
+        allow_private_addresses=fetch.allow_private_addresses,
+        contact_url=fetch.contact_url,
+    )
+
+
+async def poll_once(settings: Settings, store: SqliteStore) -> CycleStats:
+    """One full polling cycle with fresh HTTP client and extraction pool."""
+    with ExtractionPool(settings.extract.workers) as pool:
+        async with Fetcher(fetch_limits(settings)) as fetcher:
+            ingestor = Ingestor(settings, store, fetcher, pool)
+            return await ingestor.poll_once()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML configuration file.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="ingestd")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, verbose: int) -> None:
+    """ingestd: polls news feeds, fetches articles, finds syndicated copies."""
+    _configure_logging(verbose)
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll every feed once, ingest, and exit.")
+@click.pass_context
+def poll(ctx: click.Context, once: bool) -> None:
+    """Poll the configured feeds and ingest new articles."""
+    if not once:
+        raise click.UsageError("poll needs --once (the long-running service is `ingestd run`)")
+    settings = _settings(ctx)
+    store = open_store(settings)
+    try:
+        started = time.monotonic()
+        stats = asyncio.run(poll_once(settings, store))
+    finally:
+        store.close()
+    click.echo(_stats_line(stats, time.monotonic() - started), err=True)
+    if stats.feeds_polled and stats.feeds_failed == stats.feeds_polled:
+        sys.exit(1)
+
+
+def _stats_line(stats: CycleStats, seconds: float) -> str:
+    errors = ", ".join(f"{k}={v}" for k, v in sorted(stats.errors.items())) or "none"
+    return (
+        f"polled {stats.feeds_polled} feeds ({stats.feeds_unchanged} unchanged, "
+        f"{stats.feeds_failed} failed), {stats.entries_new} new entries, "
+        f"{stats.articles_stored} articles stored ({stats.copies_linked} linked as copies), "
+        f"{stats.pages_failed} pages failed; errors: {errors}; {seconds:.1f}s"
+    )
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write here instead of standard output.",
+)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export every story with its members and source chain."""
+    settings = _settings(ctx)
+    store = open_store(settings, create=False)
+    try:
+        if output is None:
+            write_jsonl(store, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8") as out:
+                write_jsonl(store, out)
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("ingestd-demo.db"),
+    show_default=True,
+    help="SQLite file to create (replaced if it exists).",
+)
+@click.option("--workers", type=int, default=0, help="Extraction processes (0: one per CPU).")
+def demo(db: Path, workers: int) -> None:
+    """Ingest the bundled sample outlets, served locally, and summarise."""
+    from ingestd.demo.run import run_demo
+
+    run_demo(db, workers, click.echo)
+
+
+def main() -> None:
+    """Console entry point: runs the CLI and maps errors to exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except ConfigError as error:
+        click.echo(f"ingestd: configuration error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except IngestdError as error:
+        click.echo(f"ingestd: {error}", err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)

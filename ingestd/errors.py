@@ -1,0 +1,113 @@
+"""The exception tree of ingestd.
+
+    IngestdError
+    ├── ConfigError          bad configuration file: names file, key, problem
+    ├── StoreError           the store cannot be opened or has a wrong schema
+    │   └── SchemaVersionError
+    ├── FetchError           one HTTP fetch failed; ``kind`` says why
+    │   ├── BlockedAddressError   target resolves to a refused address
+    │   ├── ResponseTooLargeError
+    │   └── ContentTypeError
+    ├── FeedParseError       a feed document could not be parsed at all
+    └── ExtractionError      no article text could be extracted from a page
+
+Foreign exceptions (httpx, sqlite3, feedparser) are translated into these at
+the one module that imports the library, so callers handle ingestd errors
+only. Anything else is a bug and is left to crash loudly.
+"""
+
+from __future__ import annotations
+
+
+class IngestdError(Exception):
+    """Base of every error ingestd raises on purpose."""
+
+
+class ConfigError(IngestdError):
+    """The configuration file is missing, unreadable or invalid.
+
+    ``str(error)`` is one line a person can act on: the file, the key and
+    what is wrong with it.
+    """
+
+    def __init__(self, path: str, key: str | None, problem: str, line: int | None = None):
+        self.path = path
+        self.key = key
+        self.problem = problem
+        self.line = line
+        where = path if line is None else f"{path}:{line}"
+        what = f"{key}: {problem}" if key else problem
+        super().__init__(f"{where}: {what}")
+
+
+class StoreError(IngestdError):
+    """The store cannot be opened or used."""
+
+
+class SchemaVersionError(StoreError):
+    """The store's schema is newer than this ingestd understands."""
+
+
+class FetchError(IngestdError):
+    """One HTTP fetch failed.
+
+    ``kind`` is a short stable label used in logs and metrics, for example
+    ``timeout``, ``connect``, ``http_status``, ``too_large``, ``blocked``,
+    ``content_type``, ``too_many_redirects``, ``protocol``, ``invalid_url``.
+    ``status`` is the HTTP status for ``http_status``; ``retry_after`` is the
+    server's Retry-After hint in seconds (429 and 503 answers), if it gave one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        kind: str,
+        detail: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
+        self.url = url
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(f"{url}: {kind}: {detail}")
+
+
+class BlockedAddressError(FetchError):
+    """The target (or a redirect hop) resolves to a refused address."""
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(url, "blocked", detail)
+
+
+class ResponseTooLargeError(FetchError):
+    """The response body went over the configured size cap."""
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(url, "too_large", detail)
+
+
+class ContentTypeError(FetchError):
+    """The response's content type is not one this fetch accepts."""
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(url, "content_type", detail)
+
+
+class FeedParseError(IngestdError):
+    """A feed document could not be parsed into any entry at all."""
+
+    def __init__(self, url: str, detail: str):
+        self.url = url
+        self.detail = detail
+        super().__init__(f"{url}: malformed feed: {detail}")
+
+
+class ExtractionError(IngestdError):
+    """No usable article text could be extracted from a page."""
+
+    def __init__(self, url: str, detail: str):
+        self.url = url
+        self.detail = detail
+        super().__init__(f"{url}: extraction failed: {detail}")

@@ -1,0 +1,39 @@
+"""The parameters a signature was made with, stored beside every signature.
+
+A signature is only comparable with signatures made with the same
+parameters; the store keeps ``SignatureParams.key()`` next to each one, and
+the index refuses to mix keys. Bump ``version`` whenever normalisation or
+shingling changes in a way that changes the hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureParams:
+    """How text becomes a MinHash signature.
+
+    ``shingle_size`` words per shingle; ``num_perm`` permutations of
+    datasketch's ``scheme``, drawn from ``seed``.
+    """
+
+    version: int = 1
+    num_perm: int = 128
+    shingle_size: int = 5
+    seed: int = 1
+    scheme: str = "affine32"
+
+    def key(self) -> str:
+        """A stable text form, stored with each signature."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_key(cls, key: str) -> SignatureParams:
+        """Parse what :meth:`key` produced."""
+        return cls(**json.loads(key))
+
+
+DEFAULT_PARAMS = SignatureParams()

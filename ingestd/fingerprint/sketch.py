@@ -1,0 +1,100 @@
+"""MinHash signatures and the LSH index (the only module importing datasketch)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from ingestd.fingerprint.params import SignatureParams
+from ingestd.fingerprint.shingles import U32Array
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+class Signer:
+    """Turns shingle hashes into MinHash signatures with fixed parameters.
+
+    The permutations are drawn once and reused: building them is the
+    costly part of a datasketch ``MinHash``.
+    """
+
+    def __init__(self, params: SignatureParams):
+        self.params = params
+        template = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme)
+        self._permutations = template.permutations
+
+    def sign(self, hashes: U32Array) -> U32Array:
+        """The signature of a set of 32-bit shingle hashes."""
+        sketch = MinHash(
+            num_perm=self.params.num_perm,
+            seed=self.params.seed,
+            scheme=self.params.scheme,
+            hashfunc=_identity,
+            permutations=self._permutations,
+        )
+        if len(hashes):
+            sketch.update_batch(hashes.tolist())
+        return np.asarray(sketch.hashvalues, dtype=np.uint32)
+
+    def to_bytes(self, signature: U32Array) -> bytes:
+        """Serialised form for the store."""
+        return signature.astype("<u4").tobytes()
+
+    def from_bytes(self, blob: bytes) -> U32Array:
+        """Inverse of :meth:`to_bytes`."""
+        return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+    def _as_minhash(self, signature: U32Array) -> MinHash:
+        return MinHash(
+            num_perm=self.params.num_perm,
+            seed=self.params.seed,
+            scheme=self.params.scheme,
+            hashvalues=signature,
+            permutations=self._permutations,
+        )
+
+
+def estimated_jaccard(first: U32Array, second: U32Array) -> float:
+    """Share of equal signature slots: the MinHash estimate of Jaccard similarity."""
+    return float(np.count_nonzero(first == second)) / len(first)
+
+
+class SketchIndex:
+    """A datasketch MinHashLSH over article signatures, keyed by article id."""
+
+    def __init__(self, signer: Signer, threshold: float, weights: tuple[float, float]):
+        self._signer = signer
+        self._lsh = MinHashLSH(
+            threshold=threshold, num_perm=signer.params.num_perm, weights=weights
+        )
+        self.bands, self.rows = self._lsh.b, self._lsh.r
+
+    def insert(self, key: int, signature: U32Array) -> None:
+        """Index one signature; a key already present is replaced."""
+        if key in self._lsh:
+            self._lsh.remove(key)
+        self._lsh.insert(key, self._signer._as_minhash(signature), check_duplication=False)
+
+    def query(self, signature: U32Array) -> list[int]:
+        """Keys sharing at least one band with the signature."""
+        return [int(key) for key in self._lsh.query(self._signer._as_minhash(signature))]
+
+    def remove(self, key: int) -> None:
+        """Forget a key; unknown keys are ignored."""
+        if key in self._lsh:
+            self._lsh.remove(key)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._lsh
+
+    def __len__(self) -> int:
+        return len(self._lsh.keys)
+
+    def insert_many(self, items: Iterable[tuple[int, U32Array]]) -> None:
+        """Index many signatures, e.g. when warming up after a restart."""
+        for key, signature in items:
+            self.insert(key, signature)

@@ -1,0 +1,342 @@
+"""The serialised match step: features → candidates → verify → assign → story update.
+
+This is the one place that reads and writes the store for matching; the
+decisions themselves are the pure functions of :mod:`ingestd.match.verify`
+and :mod:`ingestd.match.origin`. Calls are serialised by the caller (one at
+a time per store), so two articles can never split one story in two.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ingestd.fingerprint.params import SignatureParams
+from ingestd.fingerprint.shingles import paragraph_key, stable_hash
+from ingestd.fingerprint.sketch import Signer
+from ingestd.match.attribution import KnownOutlet, find_attributions
+from ingestd.match.features import TextFeatures, build_features
+from ingestd.match.index import CandidateIndex
+from ingestd.match.origin import (
+    ChainLink,
+    Credit,
+    EdgeScore,
+    MemberFacts,
+    build_chain,
+    choose_origin,
+)
+from ingestd.match.thresholds import Thresholds
+from ingestd.match.verify import Verdict, verify
+from ingestd.store.records import EdgeRecord, MemberRow, NewArticle, OutletRow, PendingEntry
+from ingestd.store.sqlite import SqliteStore
+from ingestd.text.normalize import normalize, split_paragraphs
+from ingestd.types import ExtractedArticle
+from ingestd.urls import domain_of
+
+log = logging.getLogger(__name__)
+
+_FEATURE_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """What happened to one article."""
+
+    article_id: int
+    story_id: int
+    new: bool
+    linked_to: int | None
+    rule: str | None
+
+
+class Linker:
+    """Matches each new article against the dedup window and files it in a story."""
+
+    def __init__(
+        self,
+        store: SqliteStore,
+        *,
+        params: SignatureParams,
+        thresholds: Thresholds,
+        window: timedelta,
+    ):
+        self.store = store
+        self.params = params
+        self.thresholds = thresholds
+        self.window = window
+        self.signer = Signer(params)
+        self.index = CandidateIndex(self.signer, thresholds)
+        self._features: OrderedDict[int, TextFeatures] = OrderedDict()
+        self.refresh_outlets()
+
+    def refresh_outlets(self) -> None:
+        """Reload the outlet directory (after a config change)."""
+        self.outlets: dict[int, OutletRow] = {o.id: o for o in self.store.outlets()}
+        self.known = [KnownOutlet(o.name, o.domain, o.aliases) for o in self.outlets.values()]
+        self._by_domain = {o.domain: o for o in self.outlets.values()}
+
+    def warm_up(self, now: datetime) -> int:
+        """Index the stored articles of the dedup window; returns how many."""
+        count = 0
+        for article_id, blob in self.store.signatures_since(now - self.window, self.params.key()):
+            features = self._stored_features(article_id)
+            if features is None:
+                continue
+            self.index.add(
+                article_id, self.signer.from_bytes(blob), features.size, features.lead_keys
+            )
+            count += 1
+        return count
+
+    # -- the step ----------------------------------------------------------
+
+    def link(self, entry: PendingEntry, article: ExtractedArticle, now: datetime) -> LinkResult:
+        """Store one extracted article and file it in a story."""
+        outlet = self.outlets[entry.outlet_id]
+        existing = self.store.article_id_for(entry.url, entry.outlet_id, entry.guid)
+        if existing is not None:
+            self.store.entry_done(entry.id, existing)
+            return LinkResult(existing, self.store.story_of(existing), False, None, None)
+
+        paragraphs = split_paragraphs(article.text)
+        attributions = find_attributions(paragraphs, self.known, own_domain=outlet.domain)
+        credits: list[dict[str, Any]] = [
+            {
+                "kind": a.kind,
+                "phrase": a.phrase,
+                "domain": a.domain,
+                "outlet": a.outlet_name,
+                "named": a.named,
+            }
+            for a in attributions
+        ]
+        canonical_credit = self._canonical_credit(article.canonical_url, outlet)
+        if canonical_credit:
+            credits.insert(0, canonical_credit)
+        credit_paragraphs = {a.paragraph_index for a in attributions if a.whole_paragraph}
+        features = self._features_for(entry.outlet_id, paragraphs, credit_paragraphs)
+        content_hash = (
+            f"v{self.params.version}:{stable_hash(chr(10).join(map(normalize, paragraphs))):016x}"
+        )
+        signature = self.signer.sign(features.shingles)
+
+        verdicts: list[tuple[int, Verdict]] = []
+        candidates = self.index.candidates(signature, features.size, features.lead_keys)
+        for twin in self.store.article_ids_with_hash(content_hash):
+            if twin not in candidates:
+                candidates.append(twin)
+        for candidate in candidates:
+            other = self._stored_features(candidate)
+            if other is None:
+                continue
+            verdicts.append((candidate, verify(features, other, self.thresholds)))
+        linked = [(c, v) for c, v in verdicts if v.linked]
+        best: tuple[int, Verdict] | None = None
+        if linked:
+            best = max(
+                linked,
+                key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
+            )
+        story_id = self.store.story_of(best[0]) if best else None
+
+        record = NewArticle(
+            entry_id=entry.id,
+            outlet_id=entry.outlet_id,
+            url=entry.url,
+            guid=entry.guid,
+            title=article.title or entry.title,
+            author=article.author,
+            published_at=article.published_at or entry.published_at,
+            first_seen_at=now,
+            site_name=article.site_name,
+            language=article.language,
+            canonical_url=article.canonical_url,
+            description=article.description,
+            text=article.text,
+            word_count=features.word_count,
+            content_hash=content_hash,
+            credits=credits,
+            signature=self.signer.to_bytes(signature),
+            signature_params=self.params.key(),
+            paragraph_keys=features.paragraph_keys,
+        )
+        with self.store.transaction():
+            article_id = self.store.insert_article(record, story_id, now)
+            self.store.add_edges(
+                (
+                    self._edge(article_id, c, v)
+                    for c, v in verdicts
+                    if v.linked or v.score.containment >= self.thresholds.min_containment / 2
+                ),
+                now,
+            )
+            story_id = self.store.story_of(article_id)
+            self.recompute_story(story_id, now)
+        self.index.add(article_id, signature, features.size, features.lead_keys)
+        self._remember(article_id, features)
+        return LinkResult(
+            article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
+        )
+
+    # -- stories -------------------------------------------------------------
+
+    def recompute_story(self, story_id: int, now: datetime) -> None:
+        """Re-decide a story's origin and chain from all its members."""
+        rows = self.store.story_members(story_id)
+        facts = [self._facts(row) for row in rows]
+        edges = {
+            (e.article_a, e.article_b): EdgeScore(
+                e.jaccard,
+                e.shared / e.size_a if e.size_a else 0.0,
+                e.shared / e.size_b if e.size_b else 0.0,
+            )
+            for e in self.store.edges_among([r.article_id for r in rows])
+        }
+        decision = choose_origin(facts)
+        chain: list[ChainLink] = build_chain(facts, decision, edges)
+        by_id = {row.article_id: row for row in rows}
+        lead = by_id.get(decision.origin_article_id or -1) or min(
+            rows, key=lambda r: (r.published_at or r.first_seen_at, r.article_id)
+        )
+        self.store.update_story(
+            story_id,
+            origin_article_id=decision.origin_article_id,
+            origin_outlet=decision.origin_outlet,
+            origin_domain=decision.origin_domain,
+            attributed=decision.attributed,
+            reason=decision.reason,
+            evidence=list(decision.evidence),
+            canonical_url=lead.canonical_url or lead.url,
+            title=lead.title,
+            members=[
+                (link.article_id, link.role, link.derived_from, link.similarity, link.evidence)
+                for link in chain
+            ],
+            now=now,
+        )
+
+    # -- helpers -------------------------------------------------------------
+
+    def _canonical_credit(self, canonical: str | None, outlet: OutletRow) -> dict[str, Any] | None:
+        """A canonical link to another configured outlet is origin evidence."""
+        if not canonical:
+            return None
+        try:
+            domain = domain_of(canonical)
+        except ValueError:
+            return None
+        target = self._by_domain.get(domain)
+        if target is None or target.id == outlet.id:
+            return None
+        return {
+            "kind": "canonical",
+            "phrase": canonical,
+            "domain": domain,
+            "outlet": target.name,
+            "named": domain,
+        }
+
+    def _features_for(
+        self,
+        outlet_id: int,
+        paragraphs: list[str],
+        credit_paragraphs: set[int],
+        *,
+        stored: bool = False,
+    ) -> TextFeatures:
+        """Features with the outlet's boilerplate removed.
+
+        A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
+        articles of the outlet; a stored article counts itself, a new one not yet.
+        """
+        keys = [paragraph_key(p) for p in paragraphs]
+        counts = self.store.paragraph_counts(outlet_id, keys)
+        needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
+        boilerplate = {key for key, count in counts.items() if count >= needed}
+        return build_features(
+            paragraphs,
+            boilerplate=boilerplate,
+            credit_paragraphs=credit_paragraphs,
+            params=self.params,
+            thresholds=self.thresholds,
+        )
+
+    def _stored_features(self, article_id: int) -> TextFeatures | None:
+        cached = self._features.get(article_id)
+        if cached is not None:
+            self._features.move_to_end(article_id)
+            return cached
+        stored = self.store.stored_text(article_id)
+        if stored is None:
+            return None
+        paragraphs = split_paragraphs(stored.text)
+        outlet = self.outlets.get(stored.outlet_id)
+        own = outlet.domain if outlet else None
+        attributions = find_attributions(paragraphs, self.known, own_domain=own)
+        credit_paragraphs = {a.paragraph_index for a in attributions if a.whole_paragraph}
+        features = self._features_for(stored.outlet_id, paragraphs, credit_paragraphs, stored=True)
+        self._remember(article_id, features)
+        return features
+
+    def _remember(self, article_id: int, features: TextFeatures) -> None:
+        self._features[article_id] = features
+        self._features.move_to_end(article_id)
+        while len(self._features) > _FEATURE_CACHE_SIZE:
+            self._features.popitem(last=False)
+
+    @staticmethod
+    def _edge(article_id: int, other: int, verdict: Verdict) -> EdgeRecord:
+        score = verdict.score
+        # score.size_a is the NEW article's size; edges are stored smaller id first.
+        if other < article_id:
+            return EdgeRecord(
+                other,
+                article_id,
+                score.shared,
+                score.size_b,
+                score.size_a,
+                score.jaccard,
+                verdict.rule,
+                verdict.linked,
+            )
+        return EdgeRecord(
+            article_id,
+            other,
+            score.shared,
+            score.size_a,
+            score.size_b,
+            score.jaccard,
+            verdict.rule,
+            verdict.linked,
+        )
+
+    def _facts(self, row: MemberRow) -> MemberFacts:
+        outlet = self._by_domain.get(row.outlet_domain)
+        return MemberFacts(
+            article_id=row.article_id,
+            url=row.url,
+            outlet_name=row.outlet_name,
+            outlet_domain=row.outlet_domain,
+            outlet_role=outlet.role if outlet else row.outlet_role,
+            published_at=row.published_at,
+            first_seen_at=row.first_seen_at,
+            word_count=row.word_count,
+            credits=tuple(
+                Credit(
+                    c["kind"],
+                    c["phrase"],
+                    c.get("domain"),
+                    c.get("outlet"),
+                    c.get("named") or c.get("outlet") or c.get("domain") or "",
+                )
+                for c in row.credits
+            ),
+        )
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)

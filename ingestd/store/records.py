@@ -1,0 +1,114 @@
+"""Records the store hands out and the intents it receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ingestd.types import OutletRole
+
+
+@dataclass(frozen=True, slots=True)
+class OutletRow:
+    """A stored outlet."""
+
+    id: int
+    name: str
+    domain: str
+    role: OutletRole | None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A stored feed with its HTTP validators."""
+
+    id: int
+    outlet_id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """A feed entry whose page is still to be fetched and stored."""
+
+    id: int
+    feed_id: int
+    outlet_id: int
+    guid: str
+    url: str
+    raw_url: str
+    title: str | None
+    published_at: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """An indexed article as verification needs it."""
+
+    article_id: int
+    outlet_id: int
+    story_id: int
+    text: str
+    credits: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """Everything needed to store one article (intent record)."""
+
+    entry_id: int
+    outlet_id: int
+    url: str
+    guid: str | None
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    site_name: str | None
+    language: str | None
+    canonical_url: str | None
+    description: str | None
+    text: str
+    word_count: int
+    content_hash: str
+    credits: list[dict[str, Any]]
+    signature: bytes
+    signature_params: str
+    paragraph_keys: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRecord:
+    """A verified comparison between two articles."""
+
+    article_a: int
+    article_b: int
+    shared: int
+    size_a: int
+    size_b: int
+    jaccard: float
+    rule: str
+    linked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A story member as origin choice needs it."""
+
+    article_id: int
+    url: str
+    outlet_name: str
+    outlet_domain: str
+    outlet_role: OutletRole | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    word_count: int
+    canonical_url: str | None
+    title: str | None
+    credits: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,630 @@
+"""The SQLite store: the embedded default.
+
+WAL journal (readers never wait for the writer), a busy timeout, foreign
+keys on. Every write happens inside :meth:`SqliteStore.transaction`, one
+``BEGIN IMMEDIATE`` each, so a crash leaves either all of a step or none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingestd.errors import SchemaVersionError, StoreError
+from ingestd.store.migrate import latest_version, migrations
+from ingestd.store.records import (
+    EdgeRecord,
+    FeedRow,
+    MemberRow,
+    NewArticle,
+    OutletRow,
+    PendingEntry,
+    StoredText,
+)
+from ingestd.types import FeedEntry, OutletRole
+
+DIALECT = "sqlite"
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _role(value: str | None) -> OutletRole | None:
+    return None if value is None else OutletRole(value)
+
+
+class SqliteStore:
+    """ingestd's store in one SQLite file."""
+
+    def __init__(self, path: Path, *, create: bool = True):
+        self.path = path
+        if not create and not path.exists():
+            raise StoreError(f"no ingestd database at {path}")
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot open database {path}: {error}") from None
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._in_transaction = False
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def schema_version(self) -> int:
+        """The applied schema version (0 for an empty database)."""
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self._db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Apply missing migrations, each in its own transaction; returns the version."""
+        current = self.schema_version()
+        latest = latest_version(DIALECT)
+        if current > latest:
+            raise SchemaVersionError(
+                f"database {self.path} has schema version {current}, newer than the "
+                f"{latest} this ingestd knows: upgrade ingestd"
+            )
+        for migration in migrations(DIALECT):
+            if migration.version <= current:
+                continue
+            # executescript would commit on its own; run statements one by
+            # one inside an explicit transaction instead.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if migration.version == 1:
+                    self._db.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                        " applied_at TEXT NOT NULL)"
+                    )
+                for statement in _statements(migration.sql):
+                    self._db.execute(statement)
+                self._db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, _ts(datetime.now(UTC))),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return self.schema_version()
+
+    def check_schema(self) -> None:
+        """Refuse a database whose schema is newer than ours, or not migrated."""
+        current, latest = self.schema_version(), latest_version(DIALECT)
+        if current > latest:
+            raise SchemaVersionError(
+                f"database {self.path} has schema version {current}, newer than the "
+                f"{latest} this ingestd knows: upgrade ingestd"
+            )
+        if current < latest:
+            raise StoreError(
+                f"database {self.path} is at schema version {current}, expected {latest}: "
+                "run `ingestd db migrate`"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested calls join the outer one."""
+        if self._in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    # -- outlets and feeds -------------------------------------------------
+
+    def sync_outlets(self, outlets: Sequence[dict[str, Any]], now: datetime) -> None:
+        """Make stored outlets and feeds match the configuration.
+
+        Each item has ``name``, ``domain``, ``role``, ``aliases``, ``feeds``.
+        Feeds no longer configured are deactivated, never deleted: their
+        entries and articles stay.
+        """
+        with self.transaction():
+            configured: set[str] = set()
+            for outlet in outlets:
+                row = self._db.execute(
+                    "SELECT id FROM outlets WHERE name = ? OR domain = ?",
+                    (outlet["name"], outlet["domain"]),
+                ).fetchone()
+                values = (
+                    outlet["name"],
+                    outlet["domain"],
+                    outlet.get("role"),
+                    json.dumps(list(outlet.get("aliases", []))),
+                )
+                if row is None:
+                    outlet_id = self._db.execute(
+                        "INSERT INTO outlets (name, domain, role, aliases, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (*values, _ts(now)),
+                    ).lastrowid
+                else:
+                    outlet_id = row["id"]
+                    self._db.execute(
+                        "UPDATE outlets SET name = ?, domain = ?, role = ?, aliases = ?"
+                        " WHERE id = ?",
+                        (*values, outlet_id),
+                    )
+                for url in outlet.get("feeds", []):
+                    configured.add(url)
+                    self._db.execute(
+                        "INSERT INTO feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
+                        " active = 1",
+                        (outlet_id, url, _ts(now)),
+                    )
+            for row in self._db.execute("SELECT id, url FROM feeds WHERE active = 1").fetchall():
+                if row["url"] not in configured:
+                    self._db.execute("UPDATE feeds SET active = 0 WHERE id = ?", (row["id"],))
+
+    def outlets(self) -> list[OutletRow]:
+        """All outlets."""
+        return [
+            OutletRow(
+                r["id"], r["name"], r["domain"], _role(r["role"]), tuple(json.loads(r["aliases"]))
+            )
+            for r in self._db.execute("SELECT * FROM outlets ORDER BY id")
+        ]
+
+    def active_feeds(self) -> list[FeedRow]:
+        """Feeds to poll, in id order."""
+        return [
+            FeedRow(
+                r["id"], r["outlet_id"], r["url"], r["etag"], r["last_modified"], r["content_hash"]
+            )
+            for r in self._db.execute("SELECT * FROM feeds WHERE active = 1 ORDER BY id")
+        ]
+
+    def record_feed_entries(
+        self,
+        feed: FeedRow,
+        entries: Iterable[FeedEntry],
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        content_hash: str | None,
+        now: datetime,
+    ) -> int:
+        """Save a successful poll: new entries as pending AND the validators, atomically.
+
+        The validators are only ever saved together with the entries they
+        revealed, so a crash can never leave a 304 hiding unseen entries.
+        Returns the number of new entries.
+        """
+        added = 0
+        with self.transaction():
+            for entry in entries:
+                cursor = self._db.execute(
+                    "INSERT INTO entries (feed_id, guid, url, raw_url, title, published_at,"
+                    " updated_at, state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
+                    " ON CONFLICT (feed_id, guid) DO NOTHING",
+                    (
+                        feed.id,
+                        entry.guid,
+                        entry.url,
+                        entry.raw_url,
+                        entry.title,
+                        _ts(entry.published_at),
+                        _ts(entry.updated_at),
+                        _ts(now),
+                    ),
+                )
+                added += cursor.rowcount
+            self._db.execute(
+                "UPDATE feeds SET etag = ?, last_modified = ?, content_hash = ?,"
+                " last_polled_at = ?, last_success_at = ?, error_count = 0 WHERE id = ?",
+                (etag, last_modified, content_hash, _ts(now), _ts(now), feed.id),
+            )
+        return added
+
+    def record_feed_unchanged(self, feed: FeedRow, now: datetime) -> None:
+        """A poll that found nothing new (304 or same body)."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, error_count = 0"
+                " WHERE id = ?",
+                (_ts(now), _ts(now), feed.id),
+            )
+
+    def record_feed_error(self, feed: FeedRow, kind: str, message: str, now: datetime) -> None:
+        """A failed poll: the error is kept with the feed, counted, never fatal."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
+                " last_error_at = ?, error_count = error_count + 1 WHERE id = ?",
+                (_ts(now), message, kind, _ts(now), feed.id),
+            )
+
+    # -- entries -----------------------------------------------------------
+
+    def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
+        """Entries still to fetch, oldest first."""
+        rows = self._db.execute(
+            "SELECT e.*, f.outlet_id FROM entries e JOIN feeds f ON f.id = e.feed_id"
+            " WHERE e.state = 'pending' ORDER BY e.id LIMIT ?",
+            (limit,),
+        )
+        return [
+            PendingEntry(
+                r["id"],
+                r["feed_id"],
+                r["outlet_id"],
+                r["guid"],
+                r["url"],
+                r["raw_url"],
+                r["title"],
+                _dt(r["published_at"]),
+                r["attempts"],
+            )
+            for r in rows
+        ]
+
+    def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
+        """Count a failed attempt; ``give_up`` marks the entry failed for good."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE entries SET attempts = attempts + 1, last_error = ?,"
+                " state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
+                (error, give_up, entry_id),
+            )
+
+    def entry_done(self, entry_id: int, article_id: int) -> None:
+        """Link an entry to the article that already holds its page."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                (article_id, entry_id),
+            )
+
+    # -- articles ----------------------------------------------------------
+
+    def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
+        """The article already stored under this URL, or this GUID at this outlet."""
+        row = self._db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        if row is None and guid:
+            row = self._db.execute(
+                "SELECT id FROM articles WHERE outlet_id = ? AND guid = ?", (outlet_id, guid)
+            ).fetchone()
+        return None if row is None else int(row["id"])
+
+    def article_ids_with_hash(self, content_hash: str) -> list[int]:
+        """Articles whose full normalised text is identical."""
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? ORDER BY id", (content_hash,)
+        )
+        return [int(r["id"]) for r in rows]
+
+    def paragraph_counts(self, outlet_id: int, keys: Sequence[int]) -> dict[int, int]:
+        """How many articles of the outlet contained each paragraph key."""
+        counts: dict[int, int] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT paragraph_key, article_count FROM outlet_paragraphs"
+                f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
+                (outlet_id, *chunk),
+            ):
+                counts[int(row[0])] = int(row[1])
+        return counts
+
+    def boilerplate_keys(self, min_articles: int) -> dict[int, set[int]]:
+        """Per outlet, the paragraph keys seen in at least ``min_articles`` articles."""
+        result: dict[int, set[int]] = {}
+        for row in self._db.execute(
+            "SELECT outlet_id, paragraph_key FROM outlet_paragraphs WHERE article_count >= ?",
+            (min_articles,),
+        ):
+            result.setdefault(int(row[0]), set()).add(int(row[1]))
+        return result
+
+    def stored_text(self, article_id: int) -> StoredText | None:
+        """An article's text and credits, for verification."""
+        row = self._db.execute(
+            "SELECT id, outlet_id, story_id, text, credits FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None or row["text"] is None:
+            return None
+        return StoredText(
+            row["id"], row["outlet_id"], row["story_id"], row["text"], json.loads(row["credits"])
+        )
+
+    def story_of(self, article_id: int) -> int:
+        """The story an article belongs to."""
+        row = self._db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,))
+        return int(row.fetchone()[0])
+
+    def signatures_since(self, since: datetime, params_key: str) -> Iterator[tuple[int, bytes]]:
+        """(article id, signature) of articles first seen since ``since`` with these params."""
+        rows = self._db.execute(
+            "SELECT id, signature FROM articles WHERE first_seen_at >= ? AND"
+            " signature_params = ? AND signature IS NOT NULL ORDER BY id",
+            (_ts(since), params_key),
+        )
+        for row in rows:
+            yield int(row[0]), bytes(row[1])
+
+    def insert_article(self, article: NewArticle, story_id: int | None, now: datetime) -> int:
+        """Store a new article, in ``story_id`` or in a new story of its own.
+
+        Also marks its entry done and counts its paragraphs for the outlet's
+        boilerplate statistics. Call inside :meth:`transaction` together with
+        the edges and the story update, so the step is atomic.
+        """
+        with self.transaction():
+            if story_id is None:
+                story_id = int(
+                    self._db.execute(
+                        "INSERT INTO stories (origin_outlet, origin_reason, canonical_url, title,"
+                        " created_at, updated_at) VALUES ('', 'pending', ?, ?, ?, ?)",
+                        (article.canonical_url or article.url, article.title, _ts(now), _ts(now)),
+                    ).lastrowid
+                    or 0
+                )
+            article_id = int(
+                self._db.execute(
+                    "INSERT INTO articles (outlet_id, story_id, url, guid, title, author,"
+                    " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
+                    " description, text, word_count, content_hash, credits, signature,"
+                    " signature_params, member_role, similarity)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'copy', 0)",
+                    (
+                        article.outlet_id,
+                        story_id,
+                        article.url,
+                        article.guid,
+                        article.title,
+                        article.author,
+                        _ts(article.published_at),
+                        _ts(article.first_seen_at),
+                        _ts(now),
+                        article.site_name,
+                        article.language,
+                        article.canonical_url,
+                        article.description,
+                        article.text,
+                        article.word_count,
+                        article.content_hash,
+                        json.dumps(article.credits, ensure_ascii=False),
+                        article.signature,
+                        article.signature_params,
+                    ),
+                ).lastrowid
+                or 0
+            )
+            self._db.execute(
+                "INSERT INTO article_versions (article_id, version, url, title, text,"
+                " content_hash, seen_at) VALUES (?, 1, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    article.url,
+                    article.title,
+                    article.text,
+                    article.content_hash,
+                    _ts(now),
+                ),
+            )
+            self._db.executemany(
+                "INSERT INTO outlet_paragraphs (outlet_id, paragraph_key, article_count)"
+                " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
+                " DO UPDATE SET article_count = article_count + 1",
+                [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
+            )
+            self._db.execute(
+                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                (article_id, article.entry_id),
+            )
+        return article_id
+
+    def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
+        """Record verified comparisons (kept or replaced, never duplicated)."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO match_edges (article_a, article_b, shared, size_a, size_b, jaccard,"
+                " rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (article_a, article_b) DO UPDATE SET shared = excluded.shared,"
+                " size_a = excluded.size_a, size_b = excluded.size_b,"
+                " jaccard = excluded.jaccard, rule = excluded.rule, linked = excluded.linked",
+                [
+                    (
+                        e.article_a,
+                        e.article_b,
+                        e.shared,
+                        e.size_a,
+                        e.size_b,
+                        e.jaccard,
+                        e.rule,
+                        e.linked,
+                        _ts(now),
+                    )
+                    for e in edges
+                ],
+            )
+
+    # -- stories -----------------------------------------------------------
+
+    def story_members(self, story_id: int) -> list[MemberRow]:
+        """Members of a story with their outlet facts."""
+        rows = self._db.execute(
+            "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
+            " a.canonical_url, a.title, a.credits, o.name, o.domain, o.role"
+            " FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
+            " ORDER BY a.id",
+            (story_id,),
+        )
+        return [
+            MemberRow(
+                article_id=r["id"],
+                url=r["url"],
+                outlet_name=r["name"],
+                outlet_domain=r["domain"],
+                outlet_role=_role(r["role"]),
+                published_at=_dt(r["published_at"]),
+                first_seen_at=_dt(r["first_seen_at"]) or datetime.now(UTC),
+                word_count=r["word_count"],
+                canonical_url=r["canonical_url"],
+                title=r["title"],
+                credits=json.loads(r["credits"]),
+            )
+            for r in rows
+        ]
+
+    def edges_among(self, article_ids: Sequence[int]) -> list[EdgeRecord]:
+        """Recorded comparisons between the given articles."""
+        if len(article_ids) < 2:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        rows = self._db.execute(
+            f"SELECT * FROM match_edges WHERE linked = 1 AND article_a IN ({marks})"
+            f" AND article_b IN ({marks})",
+            (*article_ids, *article_ids),
+        )
+        return [
+            EdgeRecord(
+                r["article_a"],
+                r["article_b"],
+                r["shared"],
+                r["size_a"],
+                r["size_b"],
+                r["jaccard"],
+                r["rule"],
+                bool(r["linked"]),
+            )
+            for r in rows
+        ]
+
+    def update_story(
+        self,
+        story_id: int,
+        *,
+        origin_article_id: int | None,
+        origin_outlet: str,
+        origin_domain: str | None,
+        attributed: bool,
+        reason: str,
+        evidence: list[dict[str, Any]],
+        canonical_url: str,
+        title: str | None,
+        members: Sequence[tuple[int, str, int | None, float, dict[str, Any]]],
+        now: datetime,
+    ) -> None:
+        """Write a story's origin and each member's (role, derived_from, similarity, evidence)."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE stories SET origin_article_id = ?, origin_outlet = ?, origin_domain = ?,"
+                " origin_attributed = ?, origin_reason = ?, origin_evidence = ?,"
+                " canonical_url = ?, title = ?, updated_at = ? WHERE id = ?",
+                (
+                    origin_article_id,
+                    origin_outlet,
+                    origin_domain,
+                    attributed,
+                    reason,
+                    json.dumps(evidence, ensure_ascii=False),
+                    canonical_url,
+                    title,
+                    _ts(now),
+                    story_id,
+                ),
+            )
+            self._db.executemany(
+                "UPDATE articles SET member_role = ?, derived_from = ?, similarity = ?,"
+                " evidence = ? WHERE id = ? AND story_id = ?",
+                [
+                    (
+                        role,
+                        derived,
+                        similarity,
+                        json.dumps(ev, ensure_ascii=False),
+                        article_id,
+                        story_id,
+                    )
+                    for article_id, role, derived, similarity, ev in members
+                ],
+            )
+
+    # -- reading for export and reports -------------------------------------
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """Stories with their members, one dict per story, in story id order."""
+        stories = self._db.execute(
+            "SELECT s.*, oa.url AS origin_url FROM stories s"
+            " LEFT JOIN articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
+        ).fetchall()
+        for story in stories:
+            members = self._db.execute(
+                "SELECT a.id, a.url, a.title, a.published_at, a.first_seen_at, a.member_role,"
+                " a.similarity, a.derived_from, a.evidence, a.credits, d.url AS derived_url,"
+                " o.name AS outlet FROM articles a JOIN outlets o ON o.id = a.outlet_id"
+                " LEFT JOIN articles d ON d.id = a.derived_from WHERE a.story_id = ?"
+                " ORDER BY a.member_role != 'origin', a.first_seen_at, a.id",
+                (story["id"],),
+            ).fetchall()
+            yield {"story": dict(story), "members": [dict(m) for m in members]}
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        result = {}
+        for table in ("outlets", "feeds", "entries", "articles", "stories", "match_edges"):
+            result[table] = int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        for state in ("pending", "done", "failed"):
+            row = self._db.execute("SELECT count(*) FROM entries WHERE state = ?", (state,))
+            result[f"entries_{state}"] = int(row.fetchone()[0])
+        return result
+
+    def feed_health(self) -> list[dict[str, Any]]:
+        """Per feed: last success, last error and error count."""
+        return [
+            dict(r)
+            for r in self._db.execute(
+                "SELECT f.id, f.url, o.name AS outlet, f.last_success_at, f.last_error,"
+                " f.last_error_kind, f.error_count"
+                " FROM feeds f JOIN outlets o ON o.id = f.outlet_id"
+                " WHERE f.active = 1 ORDER BY f.id"
+            )
+        ]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside strings here)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
