@@ -225,6 +225,7 @@ def _find_line(source: str, loc: Sequence[int | str]) -> int | None:
     """
     lines = source.splitlines()
     start = 0
+    table_line: int | None = None
     path = [part for part in loc if isinstance(part, str)]
     indexes = [part for part in loc if isinstance(part, int)]
     if path:
@@ -235,12 +236,12 @@ def _find_line(source: str, loc: Sequence[int | str]) -> int | None:
                 if re.match(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", text):
                     seen += 1
                     if seen == indexes[0]:
-                        start = number
+                        start = table_line = number
                         break
         else:
             for number, text in enumerate(lines):
                 if re.match(rf"^\s*\[\s*{re.escape(table)}\s*\]", text):
-                    start = number
+                    start = table_line = number
                     break
     key = path[-1] if path else None
     if key is None:
@@ -248,7 +249,8 @@ def _find_line(source: str, loc: Sequence[int | str]) -> int | None:
     for number in range(start, len(lines)):
         if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", lines[number]):
             return number + 1
-    return start + 1 if start else None
+    # A missing key has no line of its own: point at its table.
+    return None if table_line is None else table_line + 1
 
 
 def _check_duplicates(settings: Settings, source: str, where: str) -> None:

@@ -29,8 +29,12 @@ class Harness:
     def __init__(self, db: Path):
         self.db = db
         self.outlets: list[dict[str, Any]] = []
-        self.fetch: dict[str, Any] = {"allow_private_addresses": True, "read_timeout": 2.0,
-                                      "connect_timeout": 2.0, "total_timeout": 5.0}
+        self.fetch: dict[str, Any] = {
+            "allow_private_addresses": True,
+            "read_timeout": 2.0,
+            "connect_timeout": 2.0,
+            "total_timeout": 5.0,
+        }
 
     def settings(self) -> Settings:
         return Settings.model_validate(

@@ -7,7 +7,11 @@ from pathlib import Path
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_c9d120b701e408d8.txt"
 BUNDLED_SEED = (
-    Path(__file__).resolve().parents[2] / "ingestd" / "demo" / "data" / "seed"
+    Path(__file__).resolve().parents[2]
+    / "ingestd"
+    / "demo"
+    / "data"
+    / "seed"
     / "000_c9d120b701e408d8.txt"
 )
 

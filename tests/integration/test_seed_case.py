@@ -18,14 +18,20 @@ def serve_seed(server: LocalServer) -> None:
     server.route("/meguetan/repost.html", meguetan_page(base))
     server.route(
         "/lemonde/rss.xml",
-        rss(base, "Le Monde", [("La Russie et l'OTAN", "/lemonde/article.html",
-                                "Wed, 12 Jan 2022 18:45:00 GMT")]),
+        rss(
+            base,
+            "Le Monde",
+            [("La Russie et l'OTAN", "/lemonde/article.html", "Wed, 12 Jan 2022 18:45:00 GMT")],
+        ),
         content_type="application/rss+xml",
     )
     server.route(
         "/meguetan/feed.xml",
-        rss(base, "Meguetan Infos", [("La Russie et l'OTAN", "/meguetan/repost.html",
-                                      "Thu, 13 Jan 2022 08:10:00 GMT")]),
+        rss(
+            base,
+            "Meguetan Infos",
+            [("La Russie et l'OTAN", "/meguetan/repost.html", "Thu, 13 Jan 2022 08:10:00 GMT")],
+        ),
         content_type="application/rss+xml",
     )
 
