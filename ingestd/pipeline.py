@@ -49,6 +49,7 @@ class CycleStats:
     pages_failed: int = 0
     articles_stored: int = 0
     articles_known: int = 0
+    articles_updated: int = 0
     copies_linked: int = 0
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -160,7 +161,7 @@ class Ingestor:
 
     async def _ingest_entry(self, entry: PendingEntry, stats: CycleStats) -> None:
         known = self.store.article_id_for(entry.url, entry.outlet_id, entry.guid)
-        if known is not None:
+        if known is not None and entry.article_id is None:
             # Listed by another feed of the outlet, or seen before: no fetch.
             self.store.entry_done(entry.id, known)
             stats.articles_known += 1
@@ -187,6 +188,8 @@ class Ingestor:
             stats.articles_stored += 1
             if result.linked_to is not None:
                 stats.copies_linked += 1
+        elif result.rule == "updated":
+            stats.articles_updated += 1
         else:
             stats.articles_known += 1
         log.info(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
-from ingestd.fingerprint.shingles import paragraph_key, stable_hash
+from ingestd.fingerprint.shingles import U32Array, paragraph_key, stable_hash
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import KnownOutlet, find_attributions
 from ingestd.match.features import TextFeatures, build_features
@@ -94,13 +94,72 @@ class Linker:
     # -- the step ----------------------------------------------------------
 
     def link(self, entry: PendingEntry, article: ExtractedArticle, now: datetime) -> LinkResult:
-        """Store one extracted article and file it in a story."""
-        outlet = self.outlets[entry.outlet_id]
-        existing = self.store.article_id_for(entry.url, entry.outlet_id, entry.guid)
-        if existing is not None:
-            self.store.entry_done(entry.id, existing)
-            return LinkResult(existing, self.store.story_of(existing), False, None, None)
+        """Store one extracted article and file it in a story.
 
+        An entry that revisits a stored article (same URL, or same GUID at
+        the same outlet) stores a new version of it, in the same story.
+        """
+        existing = entry.article_id or self.store.article_id_for(
+            entry.url, entry.outlet_id, entry.guid
+        )
+        record, features, signature = self._prepare(
+            entry, article, now, revisit=existing is not None
+        )
+        if existing is not None:
+            changed = self.store.update_article(existing, record, now)
+            story_id = self.store.story_of(existing)
+            if changed:
+                with self.store.transaction():
+                    self.recompute_story(story_id, now)
+                self.index.add(existing, signature, features.size, features.lead_keys)
+                self._remember(existing, features)
+            return LinkResult(existing, story_id, False, None, "updated" if changed else None)
+
+        verdicts: list[tuple[int, Verdict]] = []
+        candidates = self.index.candidates(signature, features.size, features.lead_keys)
+        for twin in self.store.article_ids_with_hash(record.content_hash):
+            if twin not in candidates:
+                candidates.append(twin)
+        for candidate in candidates:
+            other = self._stored_features(candidate)
+            if other is None:
+                continue
+            verdicts.append((candidate, verify(features, other, self.thresholds)))
+        linked = [(c, v) for c, v in verdicts if v.linked]
+        best: tuple[int, Verdict] | None = None
+        if linked:
+            best = max(
+                linked,
+                key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
+            )
+        target_story = self.store.story_of(best[0]) if best else None
+        with self.store.transaction():
+            article_id = self.store.insert_article(record, target_story, now)
+            self.store.add_edges(
+                (
+                    self._edge(article_id, c, v)
+                    for c, v in verdicts
+                    if v.linked or v.score.containment >= self.thresholds.min_containment / 2
+                ),
+                now,
+            )
+            story_id = self.store.story_of(article_id)
+            self.recompute_story(story_id, now)
+        self.index.add(article_id, signature, features.size, features.lead_keys)
+        self._remember(article_id, features)
+        return LinkResult(
+            article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
+        )
+
+    def _prepare(
+        self, entry: PendingEntry, article: ExtractedArticle, now: datetime, *, revisit: bool
+    ) -> tuple[NewArticle, TextFeatures, U32Array]:
+        """Credits, features and signature of an extracted article.
+
+        ``revisit``: the article is already stored, so its own paragraphs are
+        already counted in the outlet's boilerplate statistics.
+        """
+        outlet = self.outlets[entry.outlet_id]
         paragraphs = split_paragraphs(article.text)
         attributions = find_attributions(paragraphs, self.known, own_domain=outlet.domain)
         credits: list[dict[str, Any]] = [
@@ -117,31 +176,11 @@ class Linker:
         if canonical_credit:
             credits.insert(0, canonical_credit)
         credit_paragraphs = {a.paragraph_index for a in attributions if a.whole_paragraph}
-        features = self._features_for(entry.outlet_id, paragraphs, credit_paragraphs)
-        content_hash = (
-            f"v{self.params.version}:{stable_hash(chr(10).join(map(normalize, paragraphs))):016x}"
+        features = self._features_for(
+            entry.outlet_id, paragraphs, credit_paragraphs, stored=revisit
         )
+        full_text_key = stable_hash("\n".join(map(normalize, paragraphs)))
         signature = self.signer.sign(features.shingles)
-
-        verdicts: list[tuple[int, Verdict]] = []
-        candidates = self.index.candidates(signature, features.size, features.lead_keys)
-        for twin in self.store.article_ids_with_hash(content_hash):
-            if twin not in candidates:
-                candidates.append(twin)
-        for candidate in candidates:
-            other = self._stored_features(candidate)
-            if other is None:
-                continue
-            verdicts.append((candidate, verify(features, other, self.thresholds)))
-        linked = [(c, v) for c, v in verdicts if v.linked]
-        best: tuple[int, Verdict] | None = None
-        if linked:
-            best = max(
-                linked,
-                key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
-            )
-        story_id = self.store.story_of(best[0]) if best else None
-
         record = NewArticle(
             entry_id=entry.id,
             outlet_id=entry.outlet_id,
@@ -157,29 +196,13 @@ class Linker:
             description=article.description,
             text=article.text,
             word_count=features.word_count,
-            content_hash=content_hash,
+            content_hash=f"v{self.params.version}:{full_text_key:016x}",
             credits=credits,
             signature=self.signer.to_bytes(signature),
             signature_params=self.params.key(),
             paragraph_keys=features.paragraph_keys,
         )
-        with self.store.transaction():
-            article_id = self.store.insert_article(record, story_id, now)
-            self.store.add_edges(
-                (
-                    self._edge(article_id, c, v)
-                    for c, v in verdicts
-                    if v.linked or v.score.containment >= self.thresholds.min_containment / 2
-                ),
-                now,
-            )
-            story_id = self.store.story_of(article_id)
-            self.recompute_story(story_id, now)
-        self.index.add(article_id, signature, features.size, features.lead_keys)
-        self._remember(article_id, features)
-        return LinkResult(
-            article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
-        )
+        return record, features, signature
 
     # -- stories -------------------------------------------------------------
 

@@ -45,6 +45,9 @@ class PendingEntry:
     title: str | None
     published_at: datetime | None
     attempts: int
+    # Set when the entry was seen before and changed since: an update of
+    # this stored article, which keeps its story.
+    article_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

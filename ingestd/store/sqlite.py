@@ -232,7 +232,13 @@ class SqliteStore:
                 cursor = self._db.execute(
                     "INSERT INTO entries (feed_id, guid, url, raw_url, title, published_at,"
                     " updated_at, state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
-                    " ON CONFLICT (feed_id, guid) DO NOTHING",
+                    # A known GUID whose link or update time changed is an
+                    # updated article: fetch it again (it keeps its story).
+                    " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
+                    " raw_url = excluded.raw_url, title = excluded.title,"
+                    " updated_at = excluded.updated_at, state = 'pending', attempts = 0"
+                    " WHERE entries.state != 'pending' AND (entries.url != excluded.url"
+                    " OR coalesce(entries.updated_at, '') != coalesce(excluded.updated_at, ''))",
                     (
                         feed.id,
                         entry.guid,
@@ -290,6 +296,7 @@ class SqliteStore:
                 r["title"],
                 _dt(r["published_at"]),
                 r["attempts"],
+                r["article_id"],
             )
             for r in rows
         ]
@@ -454,6 +461,75 @@ class SqliteStore:
                 (article_id, article.entry_id),
             )
         return article_id
+
+    def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
+        """Store a new version of an article in place; it keeps its story.
+
+        Returns False (and only marks the entry done) when the content did
+        not change. The earlier text stays in ``article_versions``.
+        """
+        with self.transaction():
+            row = self._db.execute(
+                "SELECT content_hash, url, version FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+            changed = bool(
+                row["content_hash"] != article.content_hash or row["url"] != article.url
+            )
+            if changed:
+                version = int(row["version"]) + 1
+                self._db.execute(
+                    "UPDATE articles SET url = ?, title = ?, author = ?, published_at ="
+                    " coalesce(?, published_at), updated_at = ?, canonical_url = ?,"
+                    " description = ?, text = ?, word_count = ?, content_hash = ?, credits = ?,"
+                    " signature = ?, signature_params = ?, version = ? WHERE id = ?",
+                    (
+                        article.url,
+                        article.title,
+                        article.author,
+                        _ts(article.published_at),
+                        _ts(now),
+                        article.canonical_url,
+                        article.description,
+                        article.text,
+                        article.word_count,
+                        article.content_hash,
+                        json.dumps(article.credits, ensure_ascii=False),
+                        article.signature,
+                        article.signature_params,
+                        version,
+                        article_id,
+                    ),
+                )
+                self._db.execute(
+                    "INSERT INTO article_versions (article_id, version, url, title, text,"
+                    " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article_id,
+                        version,
+                        article.url,
+                        article.title,
+                        article.text,
+                        article.content_hash,
+                        _ts(now),
+                    ),
+                )
+            self._db.execute(
+                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                (article_id, article.entry_id),
+            )
+        return changed
+
+    def article_versions(self, article_id: int) -> list[dict[str, Any]]:
+        """The stored versions of an article, oldest first."""
+        return [
+            dict(r)
+            for r in self._db.execute(
+                "SELECT version, url, title, content_hash, seen_at FROM article_versions"
+                " WHERE article_id = ? ORDER BY version",
+                (article_id,),
+            )
+        ]
 
     def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
         """Record verified comparisons (kept or replaced, never duplicated)."""
