@@ -167,6 +167,46 @@ def demo(db: Path, workers: int) -> None:
     run_demo(db, workers, click.echo)
 
 
+@cli.command(name="eval")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Corpus spec folder (default: tests/data/corpus).",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to keep the evaluation database (default: a temporary folder).",
+)
+def evaluate(corpus: Path | None, workdir: Path | None) -> None:
+    """Score the matcher on the labelled corpus beside two baselines."""
+    import tempfile
+
+    from ingestd.evaluation.run import default_corpus_dir, run_eval
+
+    corpus = corpus or default_corpus_dir()
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="ingestd-eval-") as folder:
+            run_eval(corpus, Path(folder), click.echo)
+    else:
+        workdir.mkdir(parents=True, exist_ok=True)
+        run_eval(corpus, workdir, click.echo)
+
+
+@cli.command()
+@click.argument("db", type=click.Path(path_type=Path, dir_okay=False))
+def backtest(db: Path) -> None:
+    """Replay the current matcher over a stored database; print what would change."""
+    from ingestd.match.backtest import backtest as run_backtest
+
+    try:
+        run_backtest(db, click.echo)
+    except FileNotFoundError as error:
+        raise click.UsageError(str(error)) from None
+
+
 def main() -> None:
     """Console entry point: runs the CLI and maps errors to exit codes."""
     try:

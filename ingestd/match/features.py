@@ -49,6 +49,22 @@ class TextFeatures:
         return len(self.shingles)
 
 
+# Characters a prose paragraph ends with. Headlines, section labels, bylines
+# and date lines ("Publié le 2 mars 2026 à 22h55", "Business", "March 7,
+# 2026 6:24 PM UTC | Staff") do not, and extractors keep them beside the body
+# in outlet-specific forms: they must not count as shared or unshared text.
+_PROSE_END = frozenset('.!?…»"”’):;')
+_LONG_PARAGRAPH_WORDS = 25
+
+
+def is_prose(paragraph: str) -> bool:
+    """Whether a paragraph is body text rather than a heading, byline or date line."""
+    text = paragraph.rstrip()
+    if not text:
+        return False
+    return text[-1] in _PROSE_END or len(text.split()) >= _LONG_PARAGRAPH_WORDS
+
+
 def build_features(
     paragraphs: list[str],
     *,
@@ -63,12 +79,15 @@ def build_features(
     ``credit_paragraphs`` the indexes of paragraphs that are only a credit.
     """
     all_keys = tuple(paragraph_key(p) for p in paragraphs)
+    prose = {index for index, paragraph in enumerate(paragraphs) if is_prose(paragraph)}
+    if not prose - set(credit_paragraphs):
+        prose = set(range(len(paragraphs)))  # a text with no prose: judge it whole
     per_paragraph: list[U32Array] = []
     word_counts: list[int] = []
     normalised: list[str] = []
     lead: list[int] = []
     for index, paragraph in enumerate(paragraphs):
-        if index in credit_paragraphs or all_keys[index] in boilerplate:
+        if index in credit_paragraphs or index not in prose or all_keys[index] in boilerplate:
             continue
         norm = normalize(paragraph)
         words = norm.split()

@@ -211,3 +211,31 @@ def test_credit_decides_the_parent() -> None:
         for link in build_chain([origin, b, c], choose_origin([origin, b, c]), edges)
     }
     assert chain[3].derived_from == 1 and chain[3].evidence["via"] == "credit"
+
+
+def test_headlines_bylines_and_date_lines_do_not_count() -> None:
+    from ingestd.match.features import is_prose
+
+    assert not is_prose("Publié par La rédaction · Publié le 2 mars 2026 à 22h55")
+    assert not is_prose("Business")
+    assert is_prose("Il a été libéré sous caution.")
+    body = (
+        "Bristol City beat Millwall 2-1 at Ashton Gate on Saturday in the Championship. "
+        "City led through a first-half header before Millwall equalised from the penalty "
+        "spot on 58 minutes."
+    )
+    original = [
+        "Sport",
+        "Bristol City 2-1 Millwall: late winner keeps hopes alive",
+        body,
+        "Want more news from Bristol? Sign up to our free daily newsletter and get "
+        "the biggest stories sent straight to your inbox every morning at 7am.",
+    ]
+    copy = [
+        "March 7, 2026 6:24 PM UTC | Digest Staff | Sport",
+        body,
+        "Daily News Digest brings you the most important stories from trusted sources "
+        "around the world, updated around the clock, so you never miss a story.",
+    ]
+    verdict = verify(features(copy), features(original), DEFAULT_THRESHOLDS)
+    assert verdict.linked and verdict.rule == "contained_lead"

@@ -1,0 +1,222 @@
+"""``ingestd eval``: the labelled corpus through the real pipeline, scored.
+
+The corpus is served by a local HTTP server, polled with ``poll_once`` into
+a fresh SQLite store, and the stored stories are scored against the labels.
+Two baselines run in the same process on the same extracted texts:
+
+* exact: articles whose normalised text hashes equal are one story;
+* datasketch defaults: MinHash (128 permutations) of word 5-grams in a
+  MinHashLSH at its default threshold (0.9); a query hit joins stories.
+
+Baselines have no origin logic; they name the earliest-published member.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+from datasketch import MinHash, MinHashLSH
+
+from ingestd.demo.server import SiteServer
+from ingestd.evaluation.corpus import build_corpus
+from ingestd.evaluation.metrics import Scores, cluster_scores, origin_accuracy
+from ingestd.report.export import story_objects
+from ingestd.settings import Settings
+from ingestd.text.normalize import normalize, split_paragraphs
+
+
+def default_corpus_dir() -> Path:
+    """``tests/data/corpus`` of a source checkout."""
+    return Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
+
+
+def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> dict[str, Any]:
+    """Run the corpus through ingestd and both baselines; print and return the figures."""
+    from ingestd.cli import open_store, poll_once
+
+    corpus = build_corpus(corpus_dir)
+    labels = corpus.labels()
+    db = workdir / "eval.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    started = time.monotonic()
+    with SiteServer() as server:
+        base = server.base_url
+        server.routes = corpus.routes(base)
+        feeds = corpus.feeds(base)
+        settings = Settings.model_validate(
+            {
+                "storage": {"url": f"sqlite:///{db}"},
+                "fetch": {"allow_private_addresses": True},
+                "outlets": [
+                    {
+                        "name": o.name,
+                        "domain": o.domain,
+                        "role": o.role.value,
+                        "feeds": feeds[o.name],
+                    }
+                    for o in corpus.outlets
+                ],
+            }
+        )
+        store = open_store(settings)
+        try:
+            stats = asyncio.run(poll_once(settings, store))
+            stories = list(story_objects(store))
+        finally:
+            store.close()
+    seconds = time.monotonic() - started
+
+    def path_of(url: str) -> str:
+        return url.removeprefix(base)
+
+    truth: dict[str, Hashable] = {path: label["story"] for path, label in labels.items()}
+    expected_origin = {label["story"]: label["origin_outlet"] for label in labels.values()}
+    outlet_of = {path: label["outlet"] for path, label in labels.items()}
+    published = {path: label["published"] for path, label in labels.items()}
+    syndicated = {
+        story
+        for story in set(truth.values())
+        if sum(1 for s in truth.values() if s == story) > 1
+        or expected_origin[story] not in {outlet_of[p] for p, s in truth.items() if s == story}
+    }
+
+    predicted: dict[str, Hashable] = {}
+    predicted_origin: dict[Hashable, str] = {}
+    texts: dict[str, str] = {}
+    for story in stories:
+        predicted_origin[story["story_id"]] = story["origin_outlet"]
+        for member in story["members"]:
+            predicted[path_of(member["url"])] = story["story_id"]
+    with_text = _stored_texts(db)
+    for url, text in with_text.items():
+        texts[path_of(url)] = text
+
+    rows: list[tuple[str, Scores, tuple[float, int, list[Hashable]]]] = []
+    ours = cluster_scores(truth, predicted)
+    ours_origin = origin_accuracy(truth, expected_origin, predicted, predicted_origin, syndicated)
+    rows.append(("ingestd", ours, ours_origin))
+    for name, clusters in (
+        ("exact hash", _exact_baseline(texts)),
+        ("datasketch defaults", _lsh_baseline(texts)),
+    ):
+        origins = _earliest_origin(clusters, published, outlet_of)
+        rows.append(
+            (
+                name,
+                cluster_scores(truth, clusters),
+                origin_accuracy(truth, expected_origin, clusters, origins, syndicated),
+            )
+        )
+
+    copies = sum(1 for label in labels.values() if not label["is_origin"])
+    echo(
+        f"corpus: {len(labels)} articles, {len(set(truth.values()))} stories, {copies} copies; "
+        f"ingested {len(predicted)} articles in {seconds:.1f}s "
+        f"({stats.pages_failed} pages failed)"
+    )
+    echo("")
+    echo(
+        f"{'method':22} {'pair P':>8} {'pair R':>8} {'pair F1':>8} {'B3 F1':>8} {'origin acc':>11}"
+    )
+    for name, scores, (accuracy, _, _) in rows:
+        echo(
+            f"{name:22} {scores.pair_precision:8.4f} {scores.pair_recall:8.4f} "
+            f"{scores.pair_f1:8.4f} {scores.bcubed_f1:8.4f} {accuracy:11.4f}"
+        )
+    echo(
+        f"(origin accuracy over {ours_origin[1]} syndicated stories; {ours.true_pairs} true pairs)"
+    )
+    if ours_origin[2]:
+        echo("origin wrong for: " + ", ".join(map(str, ours_origin[2])))
+    _print_pair_errors(truth, predicted, echo)
+    return {
+        "articles": len(labels),
+        "ingested": len(predicted),
+        "seconds": seconds,
+        "methods": {
+            name: {
+                "pair_precision": s.pair_precision,
+                "pair_recall": s.pair_recall,
+                "pair_f1": s.pair_f1,
+                "bcubed_f1": s.bcubed_f1,
+                "origin_accuracy": acc,
+            }
+            for name, s, (acc, _, _) in rows
+        },
+        "origin_wrong": [str(story) for story in ours_origin[2]],
+    }
+
+
+def _stored_texts(db: Path) -> dict[str, str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute("SELECT url, text FROM articles ORDER BY id").fetchall())
+
+
+def _exact_baseline(texts: dict[str, str]) -> dict[str, Hashable]:
+    return {
+        path: hashlib.sha256("\n".join(map(normalize, split_paragraphs(text))).encode()).hexdigest()
+        for path, text in texts.items()
+    }
+
+
+def _lsh_baseline(texts: dict[str, str]) -> dict[str, Hashable]:
+    lsh = MinHashLSH()  # datasketch defaults: threshold 0.9, 128 permutations
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for path, text in texts.items():
+        words = text.lower().split()
+        sketch = MinHash()
+        sketch.update_batch(
+            [" ".join(words[i : i + 5]).encode() for i in range(max(len(words) - 4, 1))]
+        )
+        parent[path] = path
+        for hit in lsh.query(sketch):
+            parent[find(hit)] = find(path)
+        lsh.insert(path, sketch)
+    return {path: find(path) for path in texts}
+
+
+def _earliest_origin(
+    clusters: dict[str, Hashable], published: dict[str, str], outlet_of: dict[str, str]
+) -> dict[Hashable, str]:
+    origins: dict[Hashable, tuple[str, str]] = {}
+    for path, cluster in clusters.items():
+        candidate = (published.get(path, ""), outlet_of.get(path, ""))
+        if cluster not in origins or candidate < origins[cluster]:
+            origins[cluster] = candidate
+    return {cluster: outlet for cluster, (_, outlet) in origins.items()}
+
+
+def _print_pair_errors(
+    truth: dict[str, Hashable], predicted: dict[str, Hashable], echo: Callable[[str], None]
+) -> None:
+    """List missed and wrong links, so a regression can be read, not just counted."""
+    items = sorted(set(truth) & set(predicted))
+    missed, wrong = [], []
+    for i, first in enumerate(items):
+        for second in items[i + 1 :]:
+            same_truth = truth[first] == truth[second]
+            same_predicted = predicted[first] == predicted[second]
+            if same_truth and not same_predicted:
+                missed.append((first, second))
+            elif same_predicted and not same_truth:
+                wrong.append((first, second))
+    for label, pairs in (("missed", missed), ("wrongly linked", wrong)):
+        for first, second in pairs[:15]:
+            echo(f"  {label}: {first} ~ {second}")
+        if len(pairs) > 15:
+            echo(f"  ... {len(pairs) - 15} more {label}")
