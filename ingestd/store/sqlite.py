@@ -455,11 +455,7 @@ class SqliteStore:
                 " DO UPDATE SET article_count = article_count + 1",
                 [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
             )
-            self._db.execute(
-                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                (article_id, article.entry_id),
-            )
+            self.entry_done(article.entry_id, article_id)
         return article_id
 
     def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
@@ -513,11 +509,7 @@ class SqliteStore:
                         _ts(now),
                     ),
                 )
-            self._db.execute(
-                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                (article_id, article.entry_id),
-            )
+            self.entry_done(article.entry_id, article_id)
         return changed
 
     def article_versions(self, article_id: int) -> list[dict[str, Any]]:
