@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
@@ -93,8 +91,3 @@ class SketchIndex:
 
     def __len__(self) -> int:
         return len(self._lsh.keys)
-
-    def insert_many(self, items: Iterable[tuple[int, U32Array]]) -> None:
-        """Index many signatures, e.g. when warming up after a restart."""
-        for key, signature in items:
-            self.insert(key, signature)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from ingestd.fingerprint.params import SignatureParams
 from ingestd.fingerprint.shingles import U32Array, paragraph_key, stable_hash
 from ingestd.fingerprint.sketch import Signer
-from ingestd.match.attribution import KnownOutlet, find_attributions
+from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
 from ingestd.match.features import TextFeatures, build_features
 from ingestd.match.index import CandidateIndex
 from ingestd.match.origin import (
@@ -175,10 +176,7 @@ class Linker:
         canonical_credit = self._canonical_credit(article.canonical_url, outlet)
         if canonical_credit:
             credits.insert(0, canonical_credit)
-        credit_paragraphs = {a.paragraph_index for a in attributions if a.whole_paragraph}
-        features = self._features_for(
-            entry.outlet_id, paragraphs, credit_paragraphs, stored=revisit
-        )
+        features = self._features_for(entry.outlet_id, paragraphs, attributions, stored=revisit)
         full_text_key = stable_hash("\n".join(map(normalize, paragraphs)))
         signature = self.signer.sign(features.shingles)
         record = NewArticle(
@@ -266,11 +264,11 @@ class Linker:
         self,
         outlet_id: int,
         paragraphs: list[str],
-        credit_paragraphs: set[int],
+        attributions: Sequence[Attribution],
         *,
         stored: bool = False,
     ) -> TextFeatures:
-        """Features with the outlet's boilerplate removed.
+        """Features with the outlet's boilerplate and credit-only paragraphs removed.
 
         A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
         articles of the outlet; a stored article counts itself, a new one not yet.
@@ -282,7 +280,7 @@ class Linker:
         return build_features(
             paragraphs,
             boilerplate=boilerplate,
-            credit_paragraphs=credit_paragraphs,
+            credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,
             thresholds=self.thresholds,
         )
@@ -299,8 +297,7 @@ class Linker:
         outlet = self.outlets.get(stored.outlet_id)
         own = outlet.domain if outlet else None
         attributions = find_attributions(paragraphs, self.known, own_domain=own)
-        credit_paragraphs = {a.paragraph_index for a in attributions if a.whole_paragraph}
-        features = self._features_for(stored.outlet_id, paragraphs, credit_paragraphs, stored=True)
+        features = self._features_for(stored.outlet_id, paragraphs, attributions, stored=True)
         self._remember(article_id, features)
         return features
 
