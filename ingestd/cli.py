@@ -34,7 +34,8 @@ def _configure_logging(verbosity: int) -> None:
     )
 
 
-def _settings(ctx: click.Context) -> Settings:
+def settings_from(ctx: click.Context) -> Settings:
+    """The validated settings named by ``--config`` (loaded once per invocation)."""
     settings: Settings | None = ctx.obj.get("settings")
     if settings is None:
         config: Path | None = ctx.obj.get("config")
@@ -106,7 +107,7 @@ def poll(ctx: click.Context, once: bool) -> None:
     """Poll the configured feeds and ingest new articles."""
     if not once:
         raise click.UsageError("poll needs --once (the long-running service is `ingestd run`)")
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     store = open_store(settings)
     try:
         started = time.monotonic()
@@ -139,7 +140,7 @@ def _stats_line(stats: CycleStats, seconds: float) -> str:
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export every story with its members and source chain."""
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     store = open_store(settings, create=False)
     try:
         if output is None:
@@ -205,6 +206,10 @@ def backtest(db: Path) -> None:
         run_backtest(db, click.echo)
     except FileNotFoundError as error:
         raise click.UsageError(str(error)) from None
+
+
+# -- commands defined in ingestd/commands/ -----------------------------------
+# Each module there holds one command or command group; register it here.
 
 
 def main() -> None:

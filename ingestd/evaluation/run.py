@@ -157,7 +157,9 @@ def _stored_texts(db: Path) -> dict[str, str]:
     import sqlite3
 
     with sqlite3.connect(db) as connection:
-        return dict(connection.execute("SELECT url, text FROM articles ORDER BY id").fetchall())
+        return dict(
+            connection.execute("SELECT url, text FROM store_articles ORDER BY id").fetchall()
+        )
 
 
 def _exact_baseline(texts: dict[str, str]) -> dict[str, Hashable]:

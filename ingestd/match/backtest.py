@@ -46,10 +46,10 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
         raise FileNotFoundError(f"no database at {db}")
     source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     source.row_factory = sqlite3.Row
-    outlets = source.execute("SELECT * FROM outlets ORDER BY id").fetchall()
+    outlets = source.execute("SELECT * FROM store_outlets ORDER BY id").fetchall()
     rows = source.execute(
-        "SELECT a.*, o.name AS outlet_name, s.origin_outlet FROM articles a"
-        " JOIN outlets o ON o.id = a.outlet_id JOIN stories s ON s.id = a.story_id"
+        "SELECT a.*, o.name AS outlet_name, s.origin_outlet FROM store_articles a"
+        " JOIN store_outlets o ON o.id = a.outlet_id JOIN store_stories s ON s.id = a.story_id"
         " ORDER BY a.first_seen_at, a.id"
     ).fetchall()
     source.close()

@@ -145,6 +145,39 @@ class SqliteStore:
         finally:
             self._in_transaction = False
 
+    # -- portable SQL surface ----------------------------------------------
+    # Code outside the store (scheduler, reports, operator commands) writes
+    # its queries against these four methods with ``?`` placeholders and
+    # portable SQL (ON CONFLICT, RETURNING id, 0/1 for booleans, times via
+    # ingestd.store.values), so the same query runs on every dialect.
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect: ``"sqlite"`` here."""
+        return DIALECT
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a read query; rows index by column name."""
+        return self._db.execute(sql, tuple(params)).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any | None:
+        """The first row of a read query, or None."""
+        row: Any | None = self._db.execute(sql, tuple(params)).fetchone()
+        return row
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement (inside :meth:`transaction`); returns the row count."""
+        with self.transaction():
+            return self._db.execute(sql, tuple(params)).rowcount
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT … RETURNING id`` and return the new id."""
+        with self.transaction():
+            row = self._db.execute(sql, tuple(params)).fetchone()
+        if row is None:
+            raise StoreError(f"insert returned no id: {sql}")
+        return int(row[0])
+
     # -- outlets and feeds -------------------------------------------------
 
     def sync_outlets(self, outlets: Sequence[dict[str, Any]], now: datetime) -> None:
@@ -158,7 +191,7 @@ class SqliteStore:
             configured: set[str] = set()
             for outlet in outlets:
                 row = self._db.execute(
-                    "SELECT id FROM outlets WHERE name = ? OR domain = ?",
+                    "SELECT id FROM store_outlets WHERE name = ? OR domain = ?",
                     (outlet["name"], outlet["domain"]),
                 ).fetchone()
                 values = (
@@ -169,28 +202,30 @@ class SqliteStore:
                 )
                 if row is None:
                     outlet_id = self._db.execute(
-                        "INSERT INTO outlets (name, domain, role, aliases, created_at)"
+                        "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
                         " VALUES (?, ?, ?, ?, ?)",
                         (*values, _ts(now)),
                     ).lastrowid
                 else:
                     outlet_id = row["id"]
                     self._db.execute(
-                        "UPDATE outlets SET name = ?, domain = ?, role = ?, aliases = ?"
+                        "UPDATE store_outlets SET name = ?, domain = ?, role = ?, aliases = ?"
                         " WHERE id = ?",
                         (*values, outlet_id),
                     )
                 for url in outlet.get("feeds", []):
                     configured.add(url)
                     self._db.execute(
-                        "INSERT INTO feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
+                        "INSERT INTO store_feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
                         " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
                         " active = 1",
                         (outlet_id, url, _ts(now)),
                     )
-            for row in self._db.execute("SELECT id, url FROM feeds WHERE active = 1").fetchall():
+            for row in self._db.execute(
+                "SELECT id, url FROM store_feeds WHERE active = 1"
+            ).fetchall():
                 if row["url"] not in configured:
-                    self._db.execute("UPDATE feeds SET active = 0 WHERE id = ?", (row["id"],))
+                    self._db.execute("UPDATE store_feeds SET active = 0 WHERE id = ?", (row["id"],))
 
     def outlets(self) -> list[OutletRow]:
         """All outlets."""
@@ -198,7 +233,7 @@ class SqliteStore:
             OutletRow(
                 r["id"], r["name"], r["domain"], _role(r["role"]), tuple(json.loads(r["aliases"]))
             )
-            for r in self._db.execute("SELECT * FROM outlets ORDER BY id")
+            for r in self._db.execute("SELECT * FROM store_outlets ORDER BY id")
         ]
 
     def active_feeds(self) -> list[FeedRow]:
@@ -207,7 +242,7 @@ class SqliteStore:
             FeedRow(
                 r["id"], r["outlet_id"], r["url"], r["etag"], r["last_modified"], r["content_hash"]
             )
-            for r in self._db.execute("SELECT * FROM feeds WHERE active = 1 ORDER BY id")
+            for r in self._db.execute("SELECT * FROM store_feeds WHERE active = 1 ORDER BY id")
         ]
 
     def record_feed_entries(
@@ -230,15 +265,17 @@ class SqliteStore:
         with self.transaction():
             for entry in entries:
                 cursor = self._db.execute(
-                    "INSERT INTO entries (feed_id, guid, url, raw_url, title, published_at,"
+                    "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
                     " updated_at, state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
                     # A known GUID whose link or update time changed is an
                     # updated article: fetch it again (it keeps its story).
                     " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
                     " raw_url = excluded.raw_url, title = excluded.title,"
                     " updated_at = excluded.updated_at, state = 'pending', attempts = 0"
-                    " WHERE entries.state != 'pending' AND (entries.url != excluded.url"
-                    " OR coalesce(entries.updated_at, '') != coalesce(excluded.updated_at, ''))",
+                    " WHERE store_entries.state != 'pending'"
+                    " AND (store_entries.url != excluded.url"
+                    " OR coalesce(store_entries.updated_at, '')"
+                    " != coalesce(excluded.updated_at, ''))",
                     (
                         feed.id,
                         entry.guid,
@@ -252,7 +289,7 @@ class SqliteStore:
                 )
                 added += cursor.rowcount
             self._db.execute(
-                "UPDATE feeds SET etag = ?, last_modified = ?, content_hash = ?,"
+                "UPDATE store_feeds SET etag = ?, last_modified = ?, content_hash = ?,"
                 " last_polled_at = ?, last_success_at = ?, error_count = 0 WHERE id = ?",
                 (etag, last_modified, content_hash, _ts(now), _ts(now), feed.id),
             )
@@ -262,7 +299,7 @@ class SqliteStore:
         """A poll that found nothing new (304 or same body)."""
         with self.transaction():
             self._db.execute(
-                "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, error_count = 0"
+                "UPDATE store_feeds SET last_polled_at = ?, last_success_at = ?, error_count = 0"
                 " WHERE id = ?",
                 (_ts(now), _ts(now), feed.id),
             )
@@ -271,7 +308,7 @@ class SqliteStore:
         """A failed poll: the error is kept with the feed, counted, never fatal."""
         with self.transaction():
             self._db.execute(
-                "UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
+                "UPDATE store_feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
                 " last_error_at = ?, error_count = error_count + 1 WHERE id = ?",
                 (_ts(now), message, kind, _ts(now), feed.id),
             )
@@ -281,7 +318,7 @@ class SqliteStore:
     def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
         """Entries still to fetch, oldest first."""
         rows = self._db.execute(
-            "SELECT e.*, f.outlet_id FROM entries e JOIN feeds f ON f.id = e.feed_id"
+            "SELECT e.*, f.outlet_id FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
             " WHERE e.state = 'pending' ORDER BY e.id LIMIT ?",
             (limit,),
         )
@@ -305,7 +342,7 @@ class SqliteStore:
         """Count a failed attempt; ``give_up`` marks the entry failed for good."""
         with self.transaction():
             self._db.execute(
-                "UPDATE entries SET attempts = attempts + 1, last_error = ?,"
+                "UPDATE store_entries SET attempts = attempts + 1, last_error = ?,"
                 " state = CASE WHEN ? THEN 'failed' ELSE state END WHERE id = ?",
                 (error, give_up, entry_id),
             )
@@ -314,7 +351,7 @@ class SqliteStore:
         """Link an entry to the article that already holds its page."""
         with self.transaction():
             self._db.execute(
-                "UPDATE entries SET state = 'done', article_id = ?, attempts = attempts + 1"
+                "UPDATE store_entries SET state = 'done', article_id = ?, attempts = attempts + 1"
                 " WHERE id = ?",
                 (article_id, entry_id),
             )
@@ -323,17 +360,17 @@ class SqliteStore:
 
     def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
         """The article already stored under this URL, or this GUID at this outlet."""
-        row = self._db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute("SELECT id FROM store_articles WHERE url = ?", (url,)).fetchone()
         if row is None and guid:
             row = self._db.execute(
-                "SELECT id FROM articles WHERE outlet_id = ? AND guid = ?", (outlet_id, guid)
+                "SELECT id FROM store_articles WHERE outlet_id = ? AND guid = ?", (outlet_id, guid)
             ).fetchone()
         return None if row is None else int(row["id"])
 
     def article_ids_with_hash(self, content_hash: str) -> list[int]:
         """Articles whose full normalised text is identical."""
         rows = self._db.execute(
-            "SELECT id FROM articles WHERE content_hash = ? ORDER BY id", (content_hash,)
+            "SELECT id FROM store_articles WHERE content_hash = ? ORDER BY id", (content_hash,)
         )
         return [int(r["id"]) for r in rows]
 
@@ -345,7 +382,7 @@ class SqliteStore:
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
-                f"SELECT paragraph_key, article_count FROM outlet_paragraphs"
+                f"SELECT paragraph_key, article_count FROM store_outlet_paragraphs"
                 f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
                 (outlet_id, *chunk),
             ):
@@ -356,7 +393,7 @@ class SqliteStore:
         """Per outlet, the paragraph keys seen in at least ``min_articles`` articles."""
         result: dict[int, set[int]] = {}
         for row in self._db.execute(
-            "SELECT outlet_id, paragraph_key FROM outlet_paragraphs WHERE article_count >= ?",
+            "SELECT outlet_id, paragraph_key FROM store_outlet_paragraphs WHERE article_count >= ?",
             (min_articles,),
         ):
             result.setdefault(int(row[0]), set()).add(int(row[1]))
@@ -365,7 +402,7 @@ class SqliteStore:
     def stored_text(self, article_id: int) -> StoredText | None:
         """An article's text and credits, for verification."""
         row = self._db.execute(
-            "SELECT id, outlet_id, story_id, text, credits FROM articles WHERE id = ?",
+            "SELECT id, outlet_id, story_id, text, credits FROM store_articles WHERE id = ?",
             (article_id,),
         ).fetchone()
         if row is None or row["text"] is None:
@@ -376,13 +413,13 @@ class SqliteStore:
 
     def story_of(self, article_id: int) -> int:
         """The story an article belongs to."""
-        row = self._db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,))
+        row = self._db.execute("SELECT story_id FROM store_articles WHERE id = ?", (article_id,))
         return int(row.fetchone()[0])
 
     def signatures_since(self, since: datetime, params_key: str) -> Iterator[tuple[int, bytes]]:
         """(article id, signature) of articles first seen since ``since`` with these params."""
         rows = self._db.execute(
-            "SELECT id, signature FROM articles WHERE first_seen_at >= ? AND"
+            "SELECT id, signature FROM store_articles WHERE first_seen_at >= ? AND"
             " signature_params = ? AND signature IS NOT NULL ORDER BY id",
             (_ts(since), params_key),
         )
@@ -400,15 +437,15 @@ class SqliteStore:
             if story_id is None:
                 story_id = int(
                     self._db.execute(
-                        "INSERT INTO stories (origin_outlet, origin_reason, canonical_url, title,"
-                        " created_at, updated_at) VALUES ('', 'pending', ?, ?, ?, ?)",
+                        "INSERT INTO store_stories (origin_outlet, origin_reason, canonical_url,"
+                        " title, created_at, updated_at) VALUES ('', 'pending', ?, ?, ?, ?)",
                         (article.canonical_url or article.url, article.title, _ts(now), _ts(now)),
                     ).lastrowid
                     or 0
                 )
             article_id = int(
                 self._db.execute(
-                    "INSERT INTO articles (outlet_id, story_id, url, guid, title, author,"
+                    "INSERT INTO store_articles (outlet_id, story_id, url, guid, title, author,"
                     " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
                     " description, text, word_count, content_hash, credits, signature,"
                     " signature_params, member_role, similarity)"
@@ -438,7 +475,7 @@ class SqliteStore:
                 or 0
             )
             self._db.execute(
-                "INSERT INTO article_versions (article_id, version, url, title, text,"
+                "INSERT INTO store_article_versions (article_id, version, url, title, text,"
                 " content_hash, seen_at) VALUES (?, 1, ?, ?, ?, ?, ?)",
                 (
                     article_id,
@@ -450,7 +487,7 @@ class SqliteStore:
                 ),
             )
             self._db.executemany(
-                "INSERT INTO outlet_paragraphs (outlet_id, paragraph_key, article_count)"
+                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
                 " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
                 " DO UPDATE SET article_count = article_count + 1",
                 [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
@@ -466,15 +503,13 @@ class SqliteStore:
         """
         with self.transaction():
             row = self._db.execute(
-                "SELECT content_hash, url, version FROM articles WHERE id = ?", (article_id,)
+                "SELECT content_hash, url, version FROM store_articles WHERE id = ?", (article_id,)
             ).fetchone()
-            changed = bool(
-                row["content_hash"] != article.content_hash or row["url"] != article.url
-            )
+            changed = bool(row["content_hash"] != article.content_hash or row["url"] != article.url)
             if changed:
                 version = int(row["version"]) + 1
                 self._db.execute(
-                    "UPDATE articles SET url = ?, title = ?, author = ?, published_at ="
+                    "UPDATE store_articles SET url = ?, title = ?, author = ?, published_at ="
                     " coalesce(?, published_at), updated_at = ?, canonical_url = ?,"
                     " description = ?, text = ?, word_count = ?, content_hash = ?, credits = ?,"
                     " signature = ?, signature_params = ?, version = ? WHERE id = ?",
@@ -497,7 +532,7 @@ class SqliteStore:
                     ),
                 )
                 self._db.execute(
-                    "INSERT INTO article_versions (article_id, version, url, title, text,"
+                    "INSERT INTO store_article_versions (article_id, version, url, title, text,"
                     " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         article_id,
@@ -517,7 +552,7 @@ class SqliteStore:
         return [
             dict(r)
             for r in self._db.execute(
-                "SELECT version, url, title, content_hash, seen_at FROM article_versions"
+                "SELECT version, url, title, content_hash, seen_at FROM store_article_versions"
                 " WHERE article_id = ? ORDER BY version",
                 (article_id,),
             )
@@ -527,8 +562,8 @@ class SqliteStore:
         """Record verified comparisons (kept or replaced, never duplicated)."""
         with self.transaction():
             self._db.executemany(
-                "INSERT INTO match_edges (article_a, article_b, shared, size_a, size_b, jaccard,"
-                " rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO store_match_edges (article_a, article_b, shared, size_a, size_b,"
+                " jaccard, rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (article_a, article_b) DO UPDATE SET shared = excluded.shared,"
                 " size_a = excluded.size_a, size_b = excluded.size_b,"
                 " jaccard = excluded.jaccard, rule = excluded.rule, linked = excluded.linked",
@@ -555,7 +590,7 @@ class SqliteStore:
         rows = self._db.execute(
             "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
             " a.canonical_url, a.title, a.credits, o.name, o.domain, o.role"
-            " FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
+            " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
             " ORDER BY a.id",
             (story_id,),
         )
@@ -582,7 +617,7 @@ class SqliteStore:
             return []
         marks = ",".join("?" * len(article_ids))
         rows = self._db.execute(
-            f"SELECT * FROM match_edges WHERE linked = 1 AND article_a IN ({marks})"
+            f"SELECT * FROM store_match_edges WHERE linked = 1 AND article_a IN ({marks})"
             f" AND article_b IN ({marks})",
             (*article_ids, *article_ids),
         )
@@ -618,8 +653,8 @@ class SqliteStore:
         """Write a story's origin and each member's (role, derived_from, similarity, evidence)."""
         with self.transaction():
             self._db.execute(
-                "UPDATE stories SET origin_article_id = ?, origin_outlet = ?, origin_domain = ?,"
-                " origin_attributed = ?, origin_reason = ?, origin_evidence = ?,"
+                "UPDATE store_stories SET origin_article_id = ?, origin_outlet = ?,"
+                " origin_domain = ?, origin_attributed = ?, origin_reason = ?, origin_evidence = ?,"
                 " canonical_url = ?, title = ?, updated_at = ? WHERE id = ?",
                 (
                     origin_article_id,
@@ -635,7 +670,7 @@ class SqliteStore:
                 ),
             )
             self._db.executemany(
-                "UPDATE articles SET member_role = ?, derived_from = ?, similarity = ?,"
+                "UPDATE store_articles SET member_role = ?, derived_from = ?, similarity = ?,"
                 " evidence = ? WHERE id = ? AND story_id = ?",
                 [
                     (
@@ -655,15 +690,15 @@ class SqliteStore:
     def export_rows(self) -> Iterator[dict[str, Any]]:
         """Stories with their members, one dict per story, in story id order."""
         stories = self._db.execute(
-            "SELECT s.*, oa.url AS origin_url FROM stories s"
-            " LEFT JOIN articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
+            "SELECT s.*, oa.url AS origin_url FROM store_stories s"
+            " LEFT JOIN store_articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
         ).fetchall()
         for story in stories:
             members = self._db.execute(
                 "SELECT a.id, a.url, a.title, a.published_at, a.first_seen_at, a.member_role,"
                 " a.similarity, a.derived_from, a.evidence, a.credits, d.url AS derived_url,"
-                " o.name AS outlet FROM articles a JOIN outlets o ON o.id = a.outlet_id"
-                " LEFT JOIN articles d ON d.id = a.derived_from WHERE a.story_id = ?"
+                " o.name AS outlet FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id"
+                " LEFT JOIN store_articles d ON d.id = a.derived_from WHERE a.story_id = ?"
                 " ORDER BY a.member_role != 'origin', a.first_seen_at, a.id",
                 (story["id"],),
             ).fetchall()
@@ -673,9 +708,11 @@ class SqliteStore:
         """Row counts of the main tables."""
         result = {}
         for table in ("outlets", "feeds", "entries", "articles", "stories", "match_edges"):
-            result[table] = int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            result[table] = int(
+                self._db.execute(f"SELECT count(*) FROM store_{table}").fetchone()[0]
+            )
         for state in ("pending", "done", "failed"):
-            row = self._db.execute("SELECT count(*) FROM entries WHERE state = ?", (state,))
+            row = self._db.execute("SELECT count(*) FROM store_entries WHERE state = ?", (state,))
             result[f"entries_{state}"] = int(row.fetchone()[0])
         return result
 
@@ -686,7 +723,7 @@ class SqliteStore:
             for r in self._db.execute(
                 "SELECT f.id, f.url, o.name AS outlet, f.last_success_at, f.last_error,"
                 " f.last_error_kind, f.error_count"
-                " FROM feeds f JOIN outlets o ON o.id = f.outlet_id"
+                " FROM store_feeds f JOIN store_outlets o ON o.id = f.outlet_id"
                 " WHERE f.active = 1 ORDER BY f.id"
             )
         ]

@@ -52,11 +52,11 @@ def test_backtest_reports_a_changed_decision(harness: Harness, local_server: Loc
     # Simulate an older matcher that had missed the repost.
     with sqlite3.connect(harness.db) as db:
         db.execute(
-            "INSERT INTO stories (origin_outlet, origin_reason, canonical_url, created_at,"
+            "INSERT INTO store_stories (origin_outlet, origin_reason, canonical_url, created_at,"
             " updated_at) VALUES ('Meguetan Infos', 'only_member', 'x', 'now', 'now')"
         )
         db.execute(
-            "UPDATE articles SET story_id = (SELECT max(id) FROM stories)"
+            "UPDATE store_articles SET story_id = (SELECT max(id) FROM store_stories)"
             " WHERE url LIKE '%meguetan%'"
         )
     changes = backtest(harness.db, lines.append)
