@@ -184,8 +184,8 @@ class SqliteStore:
         """Make stored outlets and feeds match the configuration.
 
         Each item has ``name``, ``domain``, ``role``, ``aliases``, ``feeds``.
-        Feeds no longer configured are deactivated, never deleted: their
-        entries and articles stay.
+        Configured feeds no longer listed are deactivated, never deleted (their
+        entries and articles stay); feeds added with `ingestd feeds add` stay.
         """
         with self.transaction():
             configured: set[str] = set()
@@ -218,11 +218,11 @@ class SqliteStore:
                     self._db.execute(
                         "INSERT INTO store_feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
                         " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
-                        " active = 1",
+                        " active = 1, added_by = 'config'",
                         (outlet_id, url, _ts(now)),
                     )
             for row in self._db.execute(
-                "SELECT id, url FROM store_feeds WHERE active = 1"
+                "SELECT id, url FROM store_feeds WHERE active = 1 AND added_by = 'config'"
             ).fetchall():
                 if row["url"] not in configured:
                     self._db.execute("UPDATE store_feeds SET active = 0 WHERE id = ?", (row["id"],))

@@ -15,6 +15,11 @@ ALTER TABLE entries RENAME TO store_entries;
 ALTER TABLE match_edges RENAME TO store_match_edges;
 ALTER TABLE outlet_paragraphs RENAME TO store_outlet_paragraphs;
 
+-- Feeds come from the configuration ('config') or from `ingestd feeds add`
+-- ('cli'); a configuration reload deactivates only the former.
+ALTER TABLE store_feeds ADD COLUMN added_by TEXT NOT NULL DEFAULT 'config'
+    CHECK (added_by IN ('config', 'cli'));
+
 CREATE VIEW outlets AS
 SELECT
     o.id AS outlet_id,
@@ -34,6 +39,7 @@ SELECT
     f.url,
     o.name AS outlet,
     f.active,
+    f.added_by,
     f.last_polled_at,
     f.last_success_at,
     f.last_error,
