@@ -70,6 +70,8 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_compressed_bytes=fetch.max_bytes,
         max_redirects=fetch.max_redirects,
         per_host_concurrency=fetch.per_host_concurrency,
+        per_host_delay=fetch.per_host_delay,
+        robots=fetch.robots_txt,
         allow_private_addresses=fetch.allow_private_addresses,
         contact_url=fetch.contact_url,
     )

@@ -7,7 +7,9 @@
     ├── FetchError           one HTTP fetch failed; ``kind`` says why
     │   ├── BlockedAddressError   target resolves to a refused address
     │   ├── ResponseTooLargeError
-    │   └── ContentTypeError
+    │   ├── ContentTypeError
+    │   ├── RobotsDisallowedError robots.txt forbids the page: a permanent failure
+    │   └── HostPausedError       the host asked us (Retry-After) to wait
     ├── FeedParseError       a feed document could not be parsed at all
     └── ExtractionError      no article text could be extracted from a page
 
@@ -53,7 +55,10 @@ class FetchError(IngestdError):
 
     ``kind`` is a short stable label used in logs and metrics, for example
     ``timeout``, ``connect``, ``http_status``, ``too_large``, ``blocked``,
-    ``content_type``, ``too_many_redirects``, ``protocol``, ``invalid_url``.
+    ``content_type``, ``too_many_redirects``, ``protocol``, ``invalid_url``,
+    ``robots`` (forbidden by robots.txt), ``robots_unavailable`` (robots.txt
+    could not be read: retry later), ``host_paused`` (the host asked us to
+    wait; ``retry_after`` says how long).
     ``status`` is the HTTP status for ``http_status``; ``retry_after`` is the
     server's Retry-After hint in seconds (429 and 503 answers), if it gave one.
     """
@@ -93,6 +98,30 @@ class ContentTypeError(FetchError):
 
     def __init__(self, url: str, detail: str):
         super().__init__(url, "content_type", detail)
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt forbids fetching the page.
+
+    Unlike the other fetch errors this one is permanent: retrying changes
+    nothing until the site changes its rules.
+    """
+
+    def __init__(self, url: str, detail: str):
+        super().__init__(url, "robots", detail)
+
+
+class HostPausedError(FetchError):
+    """The host asked us to wait (Retry-After) for longer than we queue;
+    ``retry_after`` is the time left."""
+
+    def __init__(self, url: str, host: str, remaining: float):
+        super().__init__(
+            url,
+            "host_paused",
+            f"host {host!r} asked to wait; {remaining:.0f} s left",
+            retry_after=remaining,
+        )
 
 
 class FeedParseError(IngestdError):

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ingestd.errors import ExtractionError, FeedParseError, FetchError
+from ingestd.errors import ExtractionError, FeedParseError, FetchError, RobotsDisallowedError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.parse import parse_feed
+from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
 from ingestd.fingerprint.params import DEFAULT_PARAMS
 from ingestd.match.linker import Linker, utcnow
@@ -118,6 +119,10 @@ class Ingestor:
                 response = await self.fetcher.fetch(
                     feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
                 )
+            if response.permanent_redirect:
+                move = follow_permanent_redirect(self.store, feed.id, response.url)
+                if move.outcome == "merged":
+                    return  # the feed already at the new URL is polled in its own right
             if response.not_modified:
                 stats.feeds_unchanged += 1
                 self.store.record_feed_unchanged(feed, self.clock())
@@ -174,7 +179,10 @@ class Ingestor:
             kind = error.kind if isinstance(error, FetchError) else "extraction"
             stats.pages_failed += 1
             stats.errors[f"page_{kind}"] += 1
-            give_up = entry.attempts + 1 >= MAX_PAGE_ATTEMPTS
+            # robots.txt forbidding the page will not change by retrying.
+            give_up = entry.attempts + 1 >= MAX_PAGE_ATTEMPTS or isinstance(
+                error, RobotsDisallowedError
+            )
             self.store.entry_failed(entry.id, str(error), give_up=give_up)
             log.warning(
                 "page failed: %s",

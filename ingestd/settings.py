@@ -70,6 +70,8 @@ class FetchSettings(_Section):
     max_bytes: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
     max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
     per_host_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
+    per_host_delay: Annotated[float, Field(ge=0, le=3600)] = 1.0
+    robots_txt: bool = True
     concurrency: Annotated[int, Field(ge=1, le=1024)] = 32
     contact_url: str | None = None
 
@@ -81,7 +83,9 @@ class FetchSettings(_Section):
         return value
 
     # Strict mode refuses ints for float fields; a timeout of 10 is fine.
-    @field_validator("connect_timeout", "read_timeout", "total_timeout", mode="before")
+    @field_validator(
+        "connect_timeout", "read_timeout", "total_timeout", "per_host_delay", mode="before"
+    )
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):

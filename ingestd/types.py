@@ -82,7 +82,9 @@ class FeedEntry:
 class ParsedFeed:
     """A feed document reduced to what ingestd uses.
 
-    ``ttl_minutes`` is the RSS ``<ttl>`` hint when present.
+    ``ttl_minutes`` is the feed's own minimum polling interval when it gives
+    one: RSS ``<ttl>`` or the syndication module's ``sy:updatePeriod`` /
+    ``sy:updateFrequency`` (the longer of the two when both are present).
     """
 
     title: str | None

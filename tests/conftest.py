@@ -31,6 +31,8 @@ class Harness:
         self.outlets: list[dict[str, Any]] = []
         self.fetch: dict[str, Any] = {
             "allow_private_addresses": True,
+            # Every test outlet lives on one local server (one host).
+            "per_host_delay": 0.0,
             "read_timeout": 2.0,
             "connect_timeout": 2.0,
             "total_timeout": 5.0,

@@ -52,7 +52,8 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
         settings = Settings.model_validate(
             {
                 "storage": {"url": f"sqlite:///{db}"},
-                "fetch": {"allow_private_addresses": True},
+                # One local server plays every outlet: no per-host spacing.
+                "fetch": {"allow_private_addresses": True, "per_host_delay": 0.0},
                 "outlets": [
                     {
                         "name": o.name,

@@ -78,7 +78,7 @@ def parse_feed(feed_url: str, body: bytes, *, content_type: str | None = None) -
         title=title,
         link=_link(feed_url, feed),
         entries=entries,
-        ttl_minutes=_ttl(feed.get("ttl")),
+        ttl_minutes=_ttl_minutes(feed),
     )
 
 
@@ -186,11 +186,46 @@ def _utc(value: object) -> datetime | None:
         return None
 
 
+# RSS 1.0 syndication module (sy:updatePeriod) periods in minutes; a month
+# and a year are taken at their shortest, so the hint is never stretched.
+_SY_PERIOD_MINUTES = {
+    "hourly": 60,
+    "daily": 24 * 60,
+    "weekly": 7 * 24 * 60,
+    "monthly": 28 * 24 * 60,
+    "yearly": 365 * 24 * 60,
+}
+
+
+def _ttl_minutes(feed: Mapping[str, Any]) -> int | None:
+    """The feed's own "do not poll more often than" hint, in minutes.
+
+    RSS 2.0 ``<ttl>`` and the syndication module's ``sy:updatePeriod`` /
+    ``sy:updateFrequency`` (times per period, default 1) both say how often
+    the feed changes at most; when a feed gives both, the longer wins.
+    Unreadable values are ignored.
+    """
+    hints = [h for h in (_ttl(feed.get("ttl")), _sy_minutes(feed)) if h is not None]
+    return max(hints) if hints else None
+
+
 def _ttl(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         minutes = int(value.strip())
         return minutes if minutes > 0 else None
     return None
+
+
+def _sy_minutes(feed: Mapping[str, Any]) -> int | None:
+    period = feed.get("sy_updateperiod")
+    if not isinstance(period, str) or period.strip().lower() not in _SY_PERIOD_MINUTES:
+        return None
+    minutes = _SY_PERIOD_MINUTES[period.strip().lower()]
+    frequency = feed.get("sy_updatefrequency")
+    times = 1
+    if isinstance(frequency, str) and frequency.strip().isdigit() and int(frequency) > 0:
+        times = int(frequency)
+    return max(1, -(-minutes // times))  # rounded up: never shorter than asked
 
 
 def _unique(entries: Iterable[FeedEntry]) -> tuple[FeedEntry, ...]:

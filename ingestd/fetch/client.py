@@ -1,14 +1,19 @@
-"""HTTP fetching of feeds and article pages; the only module importing httpx.
+"""HTTP fetching of feeds and article pages; with transport.py, the only
+modules importing httpx.
 
 One fetch, as a pipeline::
 
-    url ─▶ host slot ─▶ guard(host) ─▶ GET ─▶ 301/302/303/307/308 ─▶ next hop
+    url ─▶ robots.txt (pages) ─▶ host gate (slot, delay, pause) ─▶ guard(host) ─▶ pin
+        ─▶ GET ─▶ 301/302/303/307/308 ─▶ next hop
                                           └─▶ 304 ─▶ FetchResult(status=304, body=b"")
                                           └─▶ 2xx ─▶ content type ─▶ capped body ─▶ FetchResult
+                                          └─▶ 429/503 ─▶ pause the host, FetchError(retry_after)
                                           └─▶ other ─▶ FetchError(kind="http_status")
 
 Redirects are followed here rather than by httpx so that every hop passes
-the private-address guard and the redirect budget. Bodies are read raw and
+the private-address guard, robots.txt and the redirect budget. The guard's
+checked addresses are the ones connected to (transport.py), so a DNS answer
+that changes between check and connect (rebinding) cannot get past it. Bodies are read raw and
 inflated here rather than by httpx, because httpx inflates each network
 chunk in one call: 64 KiB of gzip can become 64 MiB before any size check
 runs. Every httpx exception is translated into a FetchError in
@@ -28,25 +33,29 @@ import email.utils
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal, Self
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ingestd.errors import ContentTypeError, FetchError, ResponseTooLargeError
 from ingestd.fetch.guard import Resolver, resolve_and_check
+from ingestd.fetch.hosts import HostGate
 from ingestd.fetch.limits import FetchLimits
+from ingestd.fetch.robots import RobotsCache, RobotsRules
+from ingestd.fetch.transport import PinnedTransport, pinned
 from ingestd.types import FetchResult
 
 __all__ = ["FetchKind", "Fetcher", "accepts_content_type", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
-FetchKind = Literal["feed", "page"]
+FetchKind = Literal["feed", "page", "robots"]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
@@ -59,6 +68,7 @@ _ACCEPT: dict[FetchKind, str] = {
         "application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
     ),
     "page": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+    "robots": "text/plain, */*;q=0.5",
 }
 # Only the encodings _Inflater can bound. httpx would also offer br and zstd
 # when their packages happen to be installed.
@@ -75,9 +85,12 @@ _PAGE_MEDIA_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
 def accepts_content_type(kind: FetchKind, content_type: str) -> bool:
     """Whether a fetch of ``kind`` accepts a Content-Type header value.
 
-    A missing content type (``""``) is accepted for both kinds.
+    A missing content type (``""``) is accepted for every kind; robots.txt
+    may be any text type.
     """
     media = content_type.split(";", 1)[0].strip().lower()
+    if kind == "robots":
+        return media == "" or media.startswith("text/")
     if kind == "page":
         return media in _PAGE_MEDIA_TYPES
     return media in _FEED_MEDIA_TYPES or any(marker in media for marker in _FEED_MEDIA_MARKERS)
@@ -252,41 +265,15 @@ class _Inflater:
         self._out += data
 
 
-@dataclass(slots=True)
-class _Slot:
-    semaphore: asyncio.Semaphore
-    users: int = 0
-
-
-class _HostSlots:
-    """Per-host semaphores, created on demand and dropped when unused, so a
-    daemon that meets thousands of hosts over months does not keep one each."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._slots: dict[str, _Slot] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, host: str) -> AsyncIterator[None]:
-        slot = self._slots.get(host)
-        if slot is None:
-            slot = self._slots[host] = _Slot(asyncio.Semaphore(self._size))
-        slot.users += 1
-        try:
-            async with slot.semaphore:
-                yield
-        finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._slots[host]
-
-
 class Fetcher:
     """Fetches feeds and pages politely, within limits, never inside the LAN.
 
     An async context manager owning one connection pool. ``transport``
-    replaces the network (tests pass ``httpx.MockTransport``); ``resolver``
-    replaces DNS for the private-address guard.
+    replaces the whole HTTP stack (tests pass ``httpx.MockTransport``);
+    ``resolver`` replaces DNS, both for the guard and for connecting;
+    ``network`` replaces the sockets under the default transport (tests
+    see where connections go). Politeness state (per-host slots, delays,
+    pauses, robots.txt) lives as long as the Fetcher, across re-entries.
     """
 
     def __init__(
@@ -295,12 +282,27 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         resolver: Resolver | None = None,
+        network: httpcore.AsyncNetworkBackend | None = None,
     ):
         self._limits = limits
         self._transport = transport
         self._resolver = resolver
+        self._network = network
         self._client: httpx.AsyncClient | None = None
-        self._slots = _HostSlots(limits.per_host_concurrency)
+        self._gate = HostGate(
+            limits.per_host_concurrency, limits.per_host_delay, max_wait=limits.max_pause_wait
+        )
+        self._robots: RobotsCache | None = None
+        if limits.robots:
+            self._robots = RobotsCache(
+                self._fetch_robots,
+                ttl=limits.robots_ttl,
+                error_ttl=limits.robots_error_ttl,
+                on_rules=self._apply_crawl_delay,
+            )
+        # Resolve in-process (and connect to what was checked) when the
+        # guard is on or DNS is replaced; otherwise the socket layer resolves.
+        self._pin = not limits.allow_private_addresses or resolver is not None
 
     @property
     def limits(self) -> FetchLimits:
@@ -311,8 +313,11 @@ class Fetcher:
         if self._client is not None:
             raise RuntimeError("Fetcher is already open")
         limits = self._limits
+        transport = self._transport
+        if transport is None:
+            transport = PinnedTransport(require_pin=self._pin, network=self._network)
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            transport=transport,
             timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
             follow_redirects=False,  # followed by hand, each hop guarded
             # Environment proxies would make the guard check the wrong
@@ -350,7 +355,9 @@ class Fetcher:
         304 comes back as a FetchResult with ``status == 304`` and an empty
         body, carrying the validators the server repeated or, failing that,
         the ones sent. Raises FetchError (``kind`` says why) for anything
-        but a 2xx or 304 answer within the limits.
+        but a 2xx or 304 answer within the limits; for a page that robots.txt
+        forbids, RobotsDisallowedError (``kind="robots"``, permanent). A 429
+        or 503 with Retry-After pauses the host for every later fetch.
         """
         client = self._client
         if client is None:
@@ -367,7 +374,9 @@ class Fetcher:
         permanent = True
         while True:
             target = _target_of(url, current)
-            async with self._slots.hold(target.host):
+            if kind == "page" and self._robots is not None:
+                await self._robots.check(current, requested=url)
+            async with self._gate.hold(target.host, url):
                 hop_started = time.monotonic()
                 deadline = asyncio.timeout(budget)
                 try:
@@ -447,21 +456,29 @@ class Fetcher:
         kind: FetchKind,
     ) -> _Redirect | _Answer:
         """One request: guard, send, and read the answer, all bounded."""
-        if not self._limits.allow_private_addresses:
-            await resolve_and_check(
-                target.host, target.port, False, resolver=self._resolver, url=requested
+        pin: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        if self._pin:
+            addresses = await resolve_and_check(
+                target.host,
+                target.port,
+                self._limits.allow_private_addresses,
+                resolver=self._resolver,
+                url=requested,
             )
+            pin = pinned(target.host, addresses)
         with _translate_httpx_errors(requested, target.url):
             request = client.build_request("GET", target.url, headers=headers)
-            response = await client.send(request, stream=True)
+            with pin:
+                response = await client.send(request, stream=True)
             try:
-                return await self._answer(requested, target.url, response, kind)
+                return await self._answer(requested, target, response, kind)
             finally:
                 await response.aclose()
 
     async def _answer(
-        self, requested: str, hop: str, response: httpx.Response, kind: FetchKind
+        self, requested: str, target: _Target, response: httpx.Response, kind: FetchKind
     ) -> _Redirect | _Answer:
+        hop = target.url
         status = response.status_code
         headers = {key.lower(): value for key, value in response.headers.items()}
         if status in _REDIRECT_STATUSES:
@@ -477,6 +494,8 @@ class Fetcher:
             retry_after = None
             if status in _RETRY_AFTER_STATUSES:
                 retry_after = parse_retry_after(headers.get("retry-after"), datetime.now(UTC))
+                if retry_after is not None:
+                    self._gate.pause(target.host, min(retry_after, self._limits.max_pause))
             raise FetchError(
                 requested,
                 "http_status",
@@ -523,3 +542,12 @@ class Fetcher:
                 )
             inflater.feed(chunk)
         return inflater.finish()
+
+    async def _fetch_robots(self, url: str) -> FetchResult:
+        return await self.fetch(url, kind="robots")
+
+    def _apply_crawl_delay(self, robots_url: str, rules: RobotsRules) -> None:
+        delay = rules.crawl_delay()
+        host = urlsplit(robots_url).hostname
+        if delay is not None and host:
+            self._gate.set_min_delay(host, min(delay, self._limits.max_crawl_delay))

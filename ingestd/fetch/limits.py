@@ -40,9 +40,17 @@ class FetchLimits:
     body included) against servers that trickle a byte at a time under the
     read timeout; time spent queueing for a host slot does not count.
     ``per_host_concurrency`` is the number of requests in flight to one host
-    at a time. ``allow_private_addresses`` turns off the guard that refuses
-    loopback, private and other non-public targets; only tests and local
-    deployments want it. An empty ``user_agent`` means the default built from
+    at a time, and ``per_host_delay`` the least time between the starts of
+    two requests to one host (feeds and pages alike; a robots.txt
+    Crawl-delay raises it for that host, up to ``max_crawl_delay``). A 429 or
+    503 answer with Retry-After pauses its host for that long (at most
+    ``max_pause``); fetches meeting a pause longer than ``max_pause_wait``
+    fail at once with ``host_paused`` instead of waiting. ``robots`` turns
+    on robots.txt checks for article pages, cached ``robots_ttl`` seconds
+    (``robots_error_ttl`` when it could not be read).
+    ``allow_private_addresses`` turns off the guard that refuses loopback,
+    private and other non-public targets; only tests and local deployments
+    want it. An empty ``user_agent`` means the default built from
     the version and ``contact_url``.
     """
 
@@ -53,6 +61,13 @@ class FetchLimits:
     max_compressed_bytes: int = _DEFAULT_MAX_BYTES
     max_redirects: int = 5
     per_host_concurrency: int = 2
+    per_host_delay: float = 1.0
+    max_crawl_delay: float = 30.0
+    max_pause: float = 6 * 3600.0
+    max_pause_wait: float = 30.0
+    robots: bool = True
+    robots_ttl: float = 3600.0
+    robots_error_ttl: float = 300.0
     allow_private_addresses: bool = False
     contact_url: str | None = None
     user_agent: str = field(default="")
@@ -64,6 +79,16 @@ class FetchLimits:
         for name in ("max_bytes", "max_compressed_bytes", "per_host_concurrency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FetchLimits.{name} must be >= 1, got {getattr(self, name)!r}")
+        for name in (
+            "per_host_delay",
+            "max_crawl_delay",
+            "max_pause",
+            "max_pause_wait",
+            "robots_ttl",
+            "robots_error_ttl",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"FetchLimits.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.max_redirects < 0:
             raise ValueError(f"FetchLimits.max_redirects must be >= 0, got {self.max_redirects!r}")
         if not self.user_agent:

@@ -143,6 +143,7 @@ def test_cli_poll_once_then_export_jsonl(tmp_path: Path, local_server: LocalServ
 url = "sqlite:///{tmp_path / "store.db"}"
 [fetch]
 allow_private_addresses = true
+per_host_delay = 0
 [extract]
 workers = 1
 [[outlets]]
@@ -193,6 +194,7 @@ def test_cli_poll_exits_1_when_every_feed_fails(tmp_path: Path, local_server: Lo
 url = "sqlite:///{tmp_path / "store.db"}"
 [fetch]
 allow_private_addresses = true
+per_host_delay = 0
 [[outlets]]
 name = "Dead"
 domain = "dead.example"

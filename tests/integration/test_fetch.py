@@ -39,10 +39,19 @@ from ingestd.fetch import (
 from ingestd.types import FetchResult
 from tests.support.httpserver import LocalServer, RequestHandler, local_server_fixture
 
-# The local server lives on 127.0.0.1, which the guard refuses by default.
-LOCAL = FetchLimits(
-    allow_private_addresses=True, connect_timeout=2.0, read_timeout=2.0, total_timeout=5.0
-)
+
+def local_limits(**overrides: Any) -> FetchLimits:
+    """Limits for the local server, which lives on 127.0.0.1 (refused by
+    default); no per-host delay and no robots.txt unless a test asks."""
+    values: dict[str, Any] = {
+        "allow_private_addresses": True,
+        "per_host_delay": 0.0,
+        "robots": False,
+    }
+    return FetchLimits(**(values | overrides))
+
+
+LOCAL = local_limits(connect_timeout=2.0, read_timeout=2.0, total_timeout=5.0)
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 PUBLIC_IP = "93.184.215.14"
 
@@ -202,7 +211,7 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 
 def test_slow_server_hits_the_read_timeout(server: LocalServer) -> None:
     server.route("/slow", RSS, delay=5.0, content_type="text/xml")
-    limits = FetchLimits(allow_private_addresses=True, read_timeout=0.3, total_timeout=5.0)
+    limits = local_limits(read_timeout=0.3, total_timeout=5.0)
     started = time.monotonic()
     error = fetch_error(server.url("/slow"), limits=limits)
     assert error.kind == "timeout"
@@ -221,7 +230,7 @@ def test_trickling_server_hits_the_total_timeout(server: LocalServer) -> None:
             handler.wfile.flush()
 
     server.route_handler("/trickle", trickle)
-    limits = FetchLimits(allow_private_addresses=True, read_timeout=1.0, total_timeout=0.5)
+    limits = local_limits(read_timeout=1.0, total_timeout=0.5)
     started = time.monotonic()
     error = fetch_error(server.url("/trickle"), limits=limits)
     assert error.kind == "timeout"
@@ -242,7 +251,7 @@ def test_connection_refused_is_a_connect_error() -> None:
 
 def test_announced_body_over_the_cap_is_refused_unread(server: LocalServer) -> None:
     server.route("/big", b"x" * 5000, content_type="text/xml")
-    limits = FetchLimits(allow_private_addresses=True, max_bytes=1000)
+    limits = local_limits(max_bytes=1000)
     error = fetch_error(server.url("/big"), limits=limits)
     assert isinstance(error, ResponseTooLargeError)
     assert error.kind == "too_large"
@@ -260,7 +269,7 @@ def test_unannounced_endless_body_stops_at_the_cap(server: LocalServer) -> None:
             sent.append(65536)
 
     server.route_handler("/endless", endless)
-    limits = FetchLimits(allow_private_addresses=True, max_bytes=200_000, read_timeout=2.0)
+    limits = local_limits(max_bytes=200_000, read_timeout=2.0)
     error = fetch_error(server.url("/endless"), limits=limits, kind="page")
     assert error.kind == "too_large"
     assert sum(sent) < 50_000_000
@@ -283,7 +292,7 @@ def test_gzip_bomb_fails_fast_without_reading_it_all(server: LocalServer) -> Non
         handler.stopping.wait(10)
 
     server.route_handler("/bomb", bomber)
-    limits = FetchLimits(allow_private_addresses=True, max_bytes=1024 * 1024, read_timeout=3.0)
+    limits = local_limits(max_bytes=1024 * 1024, read_timeout=3.0)
     started = time.monotonic()
     error = fetch_error(server.url("/bomb"), limits=limits)
     assert error.kind == "too_large"
@@ -393,7 +402,7 @@ def test_redirect_loop_is_detected(server: LocalServer) -> None:
 def test_redirect_chain_longer_than_the_limit_is_refused(server: LocalServer) -> None:
     for hop in range(10):
         server.route(f"/r{hop}", status=307, headers={"Location": f"/r{hop + 1}"})
-    limits = FetchLimits(allow_private_addresses=True, max_redirects=3)
+    limits = local_limits(max_redirects=3)
     error = fetch_error(server.url("/r0"), limits=limits)
     assert error.kind == "too_many_redirects"
     assert server.paths() == ["/r0", "/r1", "/r2", "/r3"]
@@ -564,7 +573,7 @@ def test_per_host_concurrency_is_respected(server: LocalServer) -> None:
                 active[0] -= 1
 
     server.route_handler("/page", counted)
-    limits = FetchLimits(allow_private_addresses=True, per_host_concurrency=2)
+    limits = local_limits(per_host_concurrency=2)
 
     async def run() -> list[FetchResult]:
         async with Fetcher(limits) as fetcher:

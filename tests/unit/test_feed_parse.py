@@ -220,3 +220,61 @@ def test_body_is_never_opened_as_a_file_name(tmp_path: Path) -> None:
     secret.write_bytes(RSS)
     with pytest.raises(FeedParseError):
         parse_feed(FEED_URL, str(secret).encode())
+
+
+def test_rss_ttl_is_read_in_minutes() -> None:
+    assert parse_feed(FEED_URL, RSS).ttl_minutes == 15
+    assert parse_feed(FEED_URL, RSS.replace(b"<ttl>15</ttl>", b"")).ttl_minutes is None
+    assert parse_feed(FEED_URL, RSS.replace(b"<ttl>15</ttl>", b"<ttl>0</ttl>")).ttl_minutes is None
+
+
+SY = b'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"'
+
+
+def _sy_rss(period: str, frequency: str | None, ttl: str | None = None) -> bytes:
+    hints = f"<sy:updatePeriod>{period}</sy:updatePeriod>"
+    if frequency is not None:
+        hints += f"<sy:updateFrequency>{frequency}</sy:updateFrequency>"
+    if ttl is not None:
+        hints += f"<ttl>{ttl}</ttl>"
+    return (
+        b'<?xml version="1.0"?><rss version="2.0" '
+        + SY
+        + b"><channel><title>t</title>"
+        + hints.encode()
+        + b"<item><link>https://example.org/a</link></item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("period", "frequency", "ttl", "expected"),
+    [
+        ("hourly", None, None, 60),
+        ("hourly", "2", None, 30),
+        ("daily", "1", None, 1440),
+        ("Daily", "7", None, 206),  # 205.7, rounded up: never shorter than asked
+        ("weekly", None, None, 10080),
+        ("hourly", "0", None, 60),  # nonsense frequency: once per period
+        ("hourly", "often", None, 60),
+        ("fortnightly", None, None, None),  # not a defined period
+        ("fortnightly", None, "20", 20),
+        ("hourly", None, "20", 60),  # both given: the longer wins
+        ("hourly", "4", "20", 20),
+    ],
+)
+def test_syndication_module_update_period(
+    period: str, frequency: str | None, ttl: str | None, expected: int | None
+) -> None:
+    assert parse_feed(FEED_URL, _sy_rss(period, frequency, ttl)).ttl_minutes == expected
+
+
+def test_rss1_update_period() -> None:
+    body = (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/" ' + SY + b'><channel rdf:about="https://example.org/">'
+        b"<title>t</title><sy:updatePeriod>daily</sy:updatePeriod>"
+        b"<sy:updateFrequency>4</sy:updateFrequency></channel>"
+        b'<item rdf:about="https://example.org/a"><title>a</title>'
+        b"<link>https://example.org/a</link></item></rdf:RDF>"
+    )
+    assert parse_feed(FEED_URL, body).ttl_minutes == 360
