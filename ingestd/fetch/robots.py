@@ -33,7 +33,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from protego import Protego
 
-from ingestd.errors import BlockedAddressError, FetchError, RobotsDisallowedError
+from ingestd.errors import (
+    BlockedAddressError,
+    FetchError,
+    HostPausedError,
+    RobotsDisallowedError,
+)
 from ingestd.types import FetchResult
 
 __all__ = ["ROBOTS_AGENT", "RobotsCache", "RobotsRules", "robots_url", "rules_from_answer"]
@@ -130,12 +135,19 @@ class RobotsCache:
 
         Raises RobotsDisallowedError (permanent) when the rules forbid it,
         FetchError(kind="robots_unavailable") when robots.txt could not be
-        read and no earlier copy exists, and BlockedAddressError when the
-        site itself is refused by the guard. ``requested`` is the URL named
+        read and no earlier copy exists, BlockedAddressError when the site
+        itself is refused by the guard, and HostPausedError while the site
+        has asked us to wait. ``requested`` is the URL named
         in errors (defaults to ``url``).
         """
         where = requested or url
-        rules = await self.rules_for(url)
+        try:
+            rules = await self.rules_for(url)
+        except HostPausedError as error:  # name the page, not robots.txt
+            host = urlsplit(url).hostname or ""
+            raise HostPausedError(where, host, error.retry_after or 0.0) from error
+        except BlockedAddressError as error:
+            raise BlockedAddressError(where, error.detail) from error
         if rules.allows(url):
             return
         if not rules.reachable:
@@ -181,7 +193,9 @@ class RobotsCache:
     async def _load(self, key: str) -> RobotsRules:
         try:
             answer: FetchResult | FetchError = await self._fetch(key)
-        except BlockedAddressError:
+        except (BlockedAddressError, HostPausedError):
+            # Not an answer about robots.txt: the site is refused, or it
+            # asked us to wait; the page fails the same way, nothing cached.
             raise
         except FetchError as error:
             answer = error

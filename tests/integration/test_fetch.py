@@ -300,6 +300,65 @@ def test_gzip_bomb_fails_fast_without_reading_it_all(server: LocalServer) -> Non
     assert time.monotonic() - started < 2.5  # the read timeout (3 s) would mean it waited
 
 
+def test_endless_chunked_body_stops_at_the_cap(server: LocalServer) -> None:
+    sent = [0]
+
+    def endless(handler: RequestHandler) -> None:
+        handler.protocol_version = "HTTP/1.1"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        chunk = b"z" * 65536
+        while not handler.stopping.is_set() and sent[0] < 50_000_000:
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sent[0] += len(chunk)
+
+    server.route_handler("/chunked", endless)
+    limits = local_limits(max_bytes=300_000, read_timeout=2.0)
+    error = fetch_error(server.url("/chunked"), limits=limits, kind="page")
+    assert isinstance(error, ResponseTooLargeError)
+    # Stopped long before the server's 50 MB (socket buffers hold a few MB).
+    assert sent[0] < 20_000_000, sent[0]
+
+
+class CountedChunks(httpx.AsyncByteStream):
+    """A body in fixed-size chunks that counts how many bytes were pulled."""
+
+    def __init__(self, data: bytes, size: int):
+        self._data = data
+        self._size = size
+        self.pulled = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._data), self._size):
+            chunk = self._data[start : start + self._size]
+            self.pulled += len(chunk)
+            yield chunk
+
+
+def test_gzip_bomb_stops_after_reading_a_small_part_of_it() -> None:
+    bomb = gzip_of_zeros(200 * 1024 * 1024)  # ~200 KiB on the wire, 200 MiB inflated
+    body = CountedChunks(bomb, 1024)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/xml", "Content-Encoding": "gzip"}
+        return httpx.Response(200, headers=headers, stream=body)
+
+    error = fetch_error(
+        "http://bomb.example/feed",
+        limits=FetchLimits(max_bytes=1024 * 1024),
+        transport=httpx.MockTransport(handler),
+        resolver=fixed_resolver({"bomb.example": [PUBLIC_IP]}),
+    )
+    assert error.kind == "too_large"
+    # 1 MiB of zeros is about 1 KiB of gzip: the read stops within a few
+    # chunks of the cap, not at the end of the bomb.
+    assert body.pulled <= 8 * 1024, body.pulled
+    assert len(bomb) > 100_000
+
+
 def test_gzip_bomb_in_one_chunk_never_inflates_past_the_cap() -> None:
     bomb = gzip_of_zeros(100 * 1024 * 1024)  # ~100 KiB that inflate to 100 MiB
 

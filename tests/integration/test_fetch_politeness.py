@@ -15,7 +15,9 @@ from typing import Any
 
 import httpcore
 import pytest
+from pydantic import ValidationError
 
+from ingestd.cli import fetch_limits
 from ingestd.errors import (
     BlockedAddressError,
     FetchError,
@@ -24,6 +26,7 @@ from ingestd.errors import (
 )
 from ingestd.fetch import Fetcher, FetchKind, FetchLimits, Resolver
 from ingestd.fetch.transport import PinnedBackend, pinned
+from ingestd.settings import Settings
 from ingestd.types import FetchResult
 from tests.support.httpserver import LocalServer, RequestHandler, local_server_fixture
 
@@ -240,6 +243,24 @@ def test_robots_crawl_delay_spaces_requests(server: LocalServer) -> None:
     assert min(gaps) >= 0.37, gaps
 
 
+def test_page_on_a_refused_host_is_blocked_before_robots_txt() -> None:
+    async def inside(host: str, port: int) -> list[str]:
+        return ["10.0.0.5"]
+
+    network = RecordingNetwork()
+
+    async def scenario() -> BaseException:
+        async with Fetcher(FetchLimits(), resolver=inside, network=network) as fetcher:
+            with pytest.raises(BlockedAddressError) as info:
+                await fetcher.fetch("http://inside.test/a", kind="page")
+            return info.value
+
+    error = asyncio.run(scenario())
+    assert error.url == "http://inside.test/a"
+    assert "10.0.0.5" in error.detail
+    assert network.connected == []
+
+
 def test_robots_can_be_turned_off(server: LocalServer) -> None:
     server.route("/robots.txt", b"User-agent: *\nDisallow: /\n", content_type="text/plain")
     server.route("/a", PAGE)
@@ -367,6 +388,23 @@ def test_pause_applies_to_one_host_only(server: LocalServer) -> None:
     assert asyncio.run(scenario()).body == PAGE
 
 
+def test_page_of_a_paused_host_fails_as_paused_not_as_robots(server: LocalServer) -> None:
+    server.route("/busy", b"busy", status=429, headers={"Retry-After": "120"})
+    server.route("/a", PAGE)
+
+    async def scenario() -> BaseException:
+        async with Fetcher(limits()) as fetcher:  # robots.txt on
+            with pytest.raises(FetchError):
+                await fetcher.fetch(server.url("/busy"), kind="feed")
+            with pytest.raises(HostPausedError) as info:
+                await fetcher.fetch(server.url("/a"), kind="page")
+            return info.value
+
+    error = asyncio.run(scenario())
+    assert error.url == server.url("/a")
+    assert server.paths() == ["/busy"]  # not even robots.txt was asked for
+
+
 def test_retry_after_is_capped(server: LocalServer) -> None:
     server.route("/busy", b"busy", status=429, headers={"Retry-After": "99999999"})
 
@@ -480,3 +518,32 @@ def test_pinned_backend_tries_the_pinned_addresses_in_order(server: LocalServer)
 
     asyncio.run(connect())
     assert network.connected == [("127.0.0.2", server.port), ("127.0.0.1", server.port)]
+
+
+# --- settings -----------------------------------------------------------------------
+
+
+def test_settings_reach_the_limits() -> None:
+    defaults = fetch_limits(Settings.model_validate({}))
+    assert (defaults.per_host_delay, defaults.robots) == (1.0, True)
+    assert defaults.user_agent.startswith("ingestd/")
+    configured = Settings.model_validate(
+        {
+            "fetch": {
+                "per_host_delay": 0,
+                "robots_txt": False,
+                "contact_url": "https://news.example.org/ingestd",
+            }
+        }
+    )
+    limits_ = fetch_limits(configured)
+    assert (limits_.per_host_delay, limits_.robots) == (0.0, False)
+    assert limits_.user_agent.endswith("; https://news.example.org/ingestd)")
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5])
+def test_negative_delay_is_refused(bad: float) -> None:
+    with pytest.raises(ValidationError, match="per_host_delay"):
+        Settings.model_validate({"fetch": {"per_host_delay": bad}})
+    with pytest.raises(ValueError, match="per_host_delay"):
+        FetchLimits(per_host_delay=bad)
