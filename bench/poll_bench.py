@@ -232,7 +232,15 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per answer")
     parser.add_argument("--concurrency", type=int, default=100, help="[fetch] concurrency")
     parser.add_argument("--naive-feeds", type=int, default=0, help="0: all feeds")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="run ingestd and the floor on uvloop (if installed)"
+    )
     args = parser.parse_args()
+    loop_factory = None
+    if args.uvloop:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
 
     context = multiprocessing.get_context("spawn")
     port_out = context.Queue()
@@ -242,7 +250,8 @@ def main() -> None:
     urls = [f"http://f{i}{HOST_SUFFIX}:{port}/feed.xml" for i in range(args.feeds)]
     print(
         f"{args.feeds} feeds, {args.latency * 1000:.0f} ms latency each, "
-        f"ingestd concurrency {args.concurrency}"
+        f"ingestd concurrency {args.concurrency}, event loop "
+        f"{'uvloop' if args.uvloop else 'asyncio'}"
     )
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -251,11 +260,13 @@ def main() -> None:
             store = SqliteStore(db)
             store.migrate()
             try:
-                results = asyncio.run(run_ingestd(settings, store, args.concurrency))
+                with asyncio.Runner(loop_factory=loop_factory) as runner:
+                    results = runner.run(run_ingestd(settings, store, args.concurrency))
             finally:
                 store.close()
         first_s, stored, errors, unchanged_s, unchanged_cpu, unchanged = results
-        floor_cpu = asyncio.run(httpx_floor(port, args.feeds, args.concurrency))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            floor_cpu = runner.run(httpx_floor(port, args.feeds, args.concurrency))
         naive_count = args.naive_feeds or args.feeds
         started = time.perf_counter()
         naive_entries = naive_loop(port, naive_count, conditional=False)

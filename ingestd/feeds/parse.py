@@ -59,7 +59,16 @@ def parse_feed(feed_url: str, body: bytes, *, content_type: str | None = None) -
     }
     # A BytesIO, never the bytes themselves: given bytes or str, feedparser
     # tries them as a file name (and a str as a URL to download).
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    # Embedded HTML is reduced to plain text here (_html_to_text), so
+    # feedparser's sanitising and resolving of links inside it is work
+    # thrown away: skipping it makes parsing about a third cheaper. Entry
+    # and feed links are still resolved (by us, against the feed URL).
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     feed = _mapping(parsed.get("feed"))
     raw_entries = parsed.get("entries") or []
     title = _text(feed, "title")
@@ -156,16 +165,27 @@ def _text(container: Mapping[str, Any], key: str) -> str | None:
 
 
 class _TextCollector(HTMLParser):
+    # Their content is code, never text (feedparser does not sanitise for us).
+    _HIDDEN = frozenset({"script", "style", "template", "noscript"})
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._hidden = 0
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self._hidden:
+            self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("br", "p", "div", "li"):
+        if tag in self._HIDDEN:
+            self._hidden += 1
+        elif tag in ("br", "p", "div", "li"):
             self.parts.append(" ")  # keep words on either side apart
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN and self._hidden:
+            self._hidden -= 1
 
 
 def _html_to_text(markup: str) -> str:

@@ -278,3 +278,15 @@ def test_rss1_update_period() -> None:
         b"<link>https://example.org/a</link></item></rdf:RDF>"
     )
     assert parse_feed(FEED_URL, body).ttl_minutes == 360
+
+
+def test_summary_html_becomes_text_without_script_or_style() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<link>https://example.org/a</link><description>"
+        b"&lt;p&gt;Le &lt;a href='/relatif'&gt;texte&lt;/a&gt;&lt;/p&gt;"
+        b"&lt;script&gt;track('x')&lt;/script&gt;&lt;style&gt;p {}&lt;/style&gt;"
+        b"&lt;p&gt;suite&lt;/p&gt;</description></item></channel></rss>"
+    )
+    (entry,) = parse_feed(FEED_URL, body).entries
+    assert entry.summary == "Le texte suite"
