@@ -11,10 +11,10 @@ One fetch, as a pipeline::
                                           └─▶ other ─▶ FetchError(kind="http_status")
 
 Redirects are followed here rather than by httpx so that every hop passes
-the private-address guard, robots.txt and the redirect budget. The guard's
-checked addresses are the ones connected to (transport.py), so a DNS answer
-that changes between check and connect (rebinding) cannot get past it. Bodies are read raw and
-inflated here rather than by httpx, because httpx inflates each network
+the private-address guard, robots.txt and the redirect budget. The addresses
+the guard checked are the ones connected to (transport.py), so a DNS answer
+that changes between check and connect (rebinding) cannot get past it.
+Bodies are read raw and inflated here rather than by httpx, because httpx inflates each network
 chunk in one call: 64 KiB of gzip can become 64 MiB before any size check
 runs. Every httpx exception is translated into a FetchError in
 ``_translate_httpx_errors``, the one boundary.

@@ -5,12 +5,10 @@ guard a hostile feed could make ingestd request ``http://127.0.0.1:6379/``
 or a cloud metadata address and store the answer. Every hop of a fetch is
 checked before it is requested.
 
-Known gap, on purpose for now: the check resolves the host itself and then
-httpx resolves it again to connect (time of check, time of use). A DNS
-server that answers a public address first and a private one a second
-later (DNS rebinding) gets past it. Closing that gap means connecting to the
-very address that was checked, with the original Host and TLS server name,
-in a custom transport.
+The addresses checked here are the only ones the fetcher then connects to
+(see transport.py): resolving again to connect would let a DNS server that
+answers a public address first and a private one a second later (DNS
+rebinding) get past the check.
 """
 
 from __future__ import annotations
