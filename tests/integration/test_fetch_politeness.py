@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpcore
 import pytest
+import trustme
 from pydantic import ValidationError
 
 from ingestd.cli import fetch_limits
@@ -25,7 +28,7 @@ from ingestd.errors import (
     RobotsDisallowedError,
 )
 from ingestd.fetch import Fetcher, FetchKind, FetchLimits, Resolver
-from ingestd.fetch.transport import PinnedBackend, pinned
+from ingestd.fetch.transport import PinnedBackend, PinnedTransport, pinned
 from ingestd.settings import Settings
 from ingestd.types import FetchResult
 from tests.support.httpserver import LocalServer, RequestHandler, local_server_fixture
@@ -547,3 +550,70 @@ def test_negative_delay_is_refused(bad: float) -> None:
         Settings.model_validate({"fetch": {"per_host_delay": bad}})
     with pytest.raises(ValueError, match="per_host_delay"):
         FetchLimits(per_host_delay=bad)
+
+
+# --- TLS over a pinned address ----------------------------------------------------
+
+
+class _TLSHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(RSS)))
+        self.end_headers()
+        self.wfile.write(RSS)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def tls_server() -> Iterator[tuple[int, trustme.CA, list[str | None]]]:
+    """An HTTPS server on 127.0.0.1 with a certificate for secure.test only;
+    yields its port, the CA that signed it, and the SNI names it was sent."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("secure.test").configure_cert(context)
+    names: list[str | None] = []
+
+    def record_sni(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    context.sni_callback = record_sni
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TLSHandler)
+    httpd.daemon_threads = True
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield httpd.server_address[1], ca, names
+    finally:
+        httpd.shutdown()
+        thread.join()
+        httpd.server_close()
+
+
+def test_tls_to_a_pinned_address_verifies_the_real_name(
+    tls_server: tuple[int, trustme.CA, list[str | None]],
+) -> None:
+    port, ca, names = tls_server
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    resolver = names_to_localhost("secure.test", "impostor.test")
+
+    async def scenario() -> tuple[FetchResult, BaseException]:
+        transport = PinnedTransport(require_pin=True, ssl_context=client_context)
+        async with Fetcher(limits(robots=False), transport, resolver=resolver) as fetcher:
+            good = await fetcher.fetch(f"https://secure.test:{port}/feed.xml", kind="feed")
+            with pytest.raises(FetchError) as bad:
+                # Same address, but the certificate is not for this name.
+                await fetcher.fetch(f"https://impostor.test:{port}/feed.xml", kind="feed")
+            return good, bad.value
+
+    good, bad = asyncio.run(scenario())
+    assert good.body == RSS
+    assert isinstance(bad, FetchError)
+    assert bad.kind == "connect"
+    assert "certificate" in bad.detail.lower()
+    # The server was asked for the names in the URLs, not for 127.0.0.1.
+    assert names == ["secure.test", "impostor.test"]
