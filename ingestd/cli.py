@@ -69,6 +69,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_bytes=fetch.max_bytes,
         max_compressed_bytes=fetch.max_bytes,
         max_redirects=fetch.max_redirects,
+        concurrency=fetch.concurrency,
         per_host_concurrency=fetch.per_host_concurrency,
         per_host_delay=fetch.per_host_delay,
         robots=fetch.robots_txt,

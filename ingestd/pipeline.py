@@ -101,7 +101,6 @@ class Ingestor:
         )
         self.linker.warm_up(clock())
         self._link_lock = asyncio.Lock()
-        self._requests = asyncio.Semaphore(settings.fetch.concurrency)
 
     async def poll_once(self) -> CycleStats:
         """Poll every active feed once, then ingest every pending entry."""
@@ -115,10 +114,11 @@ class Ingestor:
     async def _poll_feed(self, feed: FeedRow, stats: CycleStats) -> None:
         stats.feeds_polled += 1
         try:
-            async with self._requests:
-                response = await self.fetcher.fetch(
-                    feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
-                )
+            # The fetcher bounds requests in flight ([fetch] concurrency),
+            # taking a slot only once the host's turn has come.
+            response = await self.fetcher.fetch(
+                feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
+            )
             if response.permanent_redirect:
                 move = follow_permanent_redirect(self.store, feed.id, response.url)
                 if move.outcome == "merged":
@@ -172,8 +172,7 @@ class Ingestor:
             stats.articles_known += 1
             return
         try:
-            async with self._requests:
-                response = await self.fetcher.fetch(entry.raw_url, kind="page")
+            response = await self.fetcher.fetch(entry.raw_url, kind="page")
             article = await self.pool.extract(response.url, response.body)
         except (FetchError, ExtractionError) as error:
             kind = error.kind if isinstance(error, FetchError) else "extraction"

@@ -290,7 +290,10 @@ class Fetcher:
         self._network = network
         self._client: httpx.AsyncClient | None = None
         self._gate = HostGate(
-            limits.per_host_concurrency, limits.per_host_delay, max_wait=limits.max_pause_wait
+            limits.per_host_concurrency,
+            limits.per_host_delay,
+            total=limits.concurrency,
+            max_wait=limits.max_pause_wait,
         )
         self._robots: RobotsCache | None = None
         if limits.robots:
@@ -315,7 +318,12 @@ class Fetcher:
         limits = self._limits
         transport = self._transport
         if transport is None:
-            transport = PinnedTransport(require_pin=self._pin, network=self._network)
+            # No more connections than requests may be in flight at once.
+            pool = httpx.Limits(
+                max_connections=limits.concurrency,
+                max_keepalive_connections=min(20, limits.concurrency),
+            )
+            transport = PinnedTransport(require_pin=self._pin, network=self._network, limits=pool)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),

@@ -3,7 +3,10 @@
 One ``HostGate`` is shared by every fetch of one Fetcher, feeds and article
 pages alike, so a host sees at most ``concurrency`` requests at a time, each
 started at least ``delay`` seconds after the previous one, and none while it
-is paused (after a 429 or 503 with Retry-After).
+is paused (after a 429 or 503 with Retry-After). ``total`` bounds the
+requests in flight to all hosts together; a request takes one of those slots
+only once its host's turn has come, so requests queued behind a slow or
+spaced-out host never hold up the others.
 
     async with gate.hold(host):   # waits for a slot, the delay, a short pause
         ...one request...
@@ -47,9 +50,11 @@ class HostGate:
         concurrency: int,
         delay: float,
         *,
+        total: int | None = None,
         max_wait: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ):
+        self._total = asyncio.Semaphore(total) if total else None
         self._concurrency = concurrency
         self._delay = delay
         self._max_wait = max_wait
@@ -94,7 +99,11 @@ class HostGate:
             self._refuse_long_pause(record, key, url)
             async with record.semaphore:
                 await self._wait_turn(record, key, url)
-                yield
+                if self._total is None:
+                    yield
+                else:
+                    async with self._total:
+                        yield
         finally:
             record.users -= 1
 

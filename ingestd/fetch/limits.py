@@ -39,14 +39,15 @@ class FetchLimits:
     read at once. ``total_timeout`` bounds one whole fetch (redirects and
     body included) against servers that trickle a byte at a time under the
     read timeout; time spent queueing for a host slot does not count.
-    ``per_host_concurrency`` is the number of requests in flight to one host
-    at a time, and ``per_host_delay`` the least time between the starts of
-    two requests to one host (feeds and pages alike; a robots.txt
-    Crawl-delay raises it for that host, up to ``max_crawl_delay``). A 429 or
-    503 answer with Retry-After pauses its host for that long (at most
-    ``max_pause``); fetches meeting a pause longer than ``max_pause_wait``
-    fail at once with ``host_paused`` instead of waiting. ``robots`` turns
-    on robots.txt checks for article pages, cached ``robots_ttl`` seconds
+    ``concurrency`` is the number of requests in flight to all hosts
+    together and ``per_host_concurrency`` the number to one host;
+    ``per_host_delay`` is the least time between the starts of two requests
+    to one host (feeds and pages alike; a robots.txt Crawl-delay raises it
+    for that host, up to ``max_crawl_delay``). A 429 or 503 answer with
+    Retry-After pauses its host for that long (at most ``max_pause``);
+    fetches meeting a pause longer than ``max_pause_wait`` fail at once with
+    ``host_paused`` instead of waiting. ``robots`` turns on robots.txt
+    checks for article pages, cached ``robots_ttl`` seconds
     (``robots_error_ttl`` when it could not be read).
     ``allow_private_addresses`` turns off the guard that refuses loopback,
     private and other non-public targets; only tests and local deployments
@@ -60,6 +61,7 @@ class FetchLimits:
     max_bytes: int = _DEFAULT_MAX_BYTES
     max_compressed_bytes: int = _DEFAULT_MAX_BYTES
     max_redirects: int = 5
+    concurrency: int = 32
     per_host_concurrency: int = 2
     per_host_delay: float = 1.0
     max_crawl_delay: float = 30.0
@@ -76,7 +78,7 @@ class FetchLimits:
         for name in ("connect_timeout", "read_timeout", "total_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"FetchLimits.{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("max_bytes", "max_compressed_bytes", "per_host_concurrency"):
+        for name in ("max_bytes", "max_compressed_bytes", "concurrency", "per_host_concurrency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FetchLimits.{name} must be >= 1, got {getattr(self, name)!r}")
         for name in (

@@ -661,6 +661,7 @@ def test_limits_defaults_and_user_agent() -> None:
     assert (limits.connect_timeout, limits.read_timeout, limits.total_timeout) == (10, 20, 60)
     assert limits.max_bytes == limits.max_compressed_bytes == 5 * 1024 * 1024
     assert (limits.max_redirects, limits.per_host_concurrency) == (5, 2)
+    assert (limits.concurrency, limits.per_host_delay, limits.robots) == (32, 1.0, True)
     assert not limits.allow_private_addresses
     assert limits.user_agent == f"ingestd/{__version__} (+https://github.com/ingestd/ingestd)"
     contact = FetchLimits(contact_url="https://news.example.org/bot")
@@ -670,7 +671,14 @@ def test_limits_defaults_and_user_agent() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"read_timeout": 0}, {"max_bytes": 0}, {"per_host_concurrency": 0}, {"max_redirects": -1}],
+    [
+        {"read_timeout": 0},
+        {"max_bytes": 0},
+        {"per_host_concurrency": 0},
+        {"concurrency": 0},
+        {"max_redirects": -1},
+        {"max_pause": -1.0},
+    ],
 )
 def test_limits_refuse_nonsense(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):

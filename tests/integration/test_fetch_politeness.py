@@ -319,6 +319,55 @@ def test_zero_delay_does_not_space_requests(server: LocalServer) -> None:
     assert time.monotonic() - started < 1.0
 
 
+def test_total_concurrency_bounds_requests_to_all_hosts(server: LocalServer) -> None:
+    lock = threading.Lock()
+    active = [0]
+    peak = [0]
+
+    def counted(handler: RequestHandler) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            handler.stopping.wait(0.15)
+            handler.respond(200, PAGE)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    server.route_handler("/a", counted)
+    hosts = [f"h{n}.test" for n in range(6)]
+    jobs: list[tuple[str, FetchKind]] = [(f"http://{h}:{server.port}/a", "page") for h in hosts]
+    results = run_all(
+        limits(robots=False, concurrency=3), jobs, resolver=names_to_localhost(*hosts)
+    )
+    assert all(isinstance(r, FetchResult) for r in results)
+    assert peak[0] == 3
+
+
+def test_a_spaced_out_host_does_not_hold_up_the_others(server: LocalServer) -> None:
+    # Six pages of one slow-paced host are queued before one page of another;
+    # with 2 slots in all, the other host's page must not wait behind them.
+    seen: list[tuple[float, str]] = []
+
+    def record(handler: RequestHandler) -> None:
+        seen.append((time.monotonic(), handler.headers["host"]))
+        handler.respond(200, PAGE)
+
+    server.route_handler("/a", record)
+    resolver = names_to_localhost("busy.test", "quiet.test")
+    port = server.port
+    jobs: list[tuple[str, FetchKind]] = [
+        (f"http://busy.test:{port}/a?{n}", "page") for n in range(6)
+    ]
+    jobs.append((f"http://quiet.test:{port}/a", "page"))
+    started = time.monotonic()
+    run_all(limits(robots=False, per_host_delay=0.5, concurrency=2), jobs, resolver=resolver)
+    quiet = [at for at, host in seen if host.startswith("quiet.test")]
+    assert len(seen) == 7
+    assert quiet[0] - started < 0.4, quiet[0] - started
+
+
 # --- 429 / 503 and Retry-After -------------------------------------------------------
 
 
@@ -535,12 +584,13 @@ def test_settings_reach_the_limits() -> None:
             "fetch": {
                 "per_host_delay": 0,
                 "robots_txt": False,
+                "concurrency": 7,
                 "contact_url": "https://news.example.org/ingestd",
             }
         }
     )
     limits_ = fetch_limits(configured)
-    assert (limits_.per_host_delay, limits_.robots) == (0.0, False)
+    assert (limits_.per_host_delay, limits_.robots, limits_.concurrency) == (0.0, False, 7)
     assert limits_.user_agent.endswith("; https://news.example.org/ingestd)")
 
 
