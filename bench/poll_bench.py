@@ -47,10 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
+from ingestd.cli import fetch_limits
 from ingestd.errors import FetchError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.parse import parse_feed
-from ingestd.fetch import Fetcher, FetchLimits
+from ingestd.fetch import Fetcher
 from ingestd.pipeline import Ingestor
 from ingestd.settings import Settings
 from ingestd.store import SqliteStore
@@ -150,28 +151,18 @@ def settings_for(db: Path, urls: list[str], concurrency: int) -> Settings:
     )
 
 
-def limits_for(settings: Settings) -> FetchLimits:
-    fetch = settings.fetch
-    return FetchLimits(
-        allow_private_addresses=True,
-        per_host_concurrency=fetch.per_host_concurrency,
-        per_host_delay=fetch.per_host_delay,
-    )
-
-
 async def first_cycle(
-    store: SqliteStore, fetcher: Fetcher, feeds: list[FeedRow], concurrency: int
+    store: SqliteStore, fetcher: Fetcher, feeds: list[FeedRow]
 ) -> tuple[int, int]:
-    """Fetch, parse and store every feed; returns (entries stored, errors)."""
-    gate = asyncio.Semaphore(concurrency)
+    """Fetch, parse and store every feed (the fetcher bounds the requests in
+    flight); returns (entries stored, errors)."""
     now = datetime.now(UTC)
     stored = errors = 0
 
     async def one(feed: FeedRow) -> None:
         nonlocal stored, errors
         try:
-            async with gate:
-                result = await fetcher.fetch(feed.url, kind="feed")
+            result = await fetcher.fetch(feed.url, kind="feed")
         except FetchError as error:
             errors += 1
             print("  error:", error, file=sys.stderr)
@@ -261,7 +252,7 @@ def main() -> None:
             store.migrate()
             try:
                 with asyncio.Runner(loop_factory=loop_factory) as runner:
-                    results = runner.run(run_ingestd(settings, store, args.concurrency))
+                    results = runner.run(run_ingestd(settings, store))
             finally:
                 store.close()
         first_s, stored, errors, unchanged_s, unchanged_cpu, unchanged = results
@@ -303,15 +294,15 @@ def main() -> None:
 
 
 async def run_ingestd(
-    settings: Settings, store: SqliteStore, concurrency: int
+    settings: Settings, store: SqliteStore
 ) -> tuple[float, int, int, float, float, int]:
-    limits = limits_for(settings)
+    limits = fetch_limits(settings)  # what `ingestd poll` would use
     pool = ExtractionPool(1)  # never started: no page is pending in the unchanged cycle
     async with Fetcher(limits, resolver=resolve) as fetcher:
         ingestor = Ingestor(settings, store, fetcher, pool)
         feeds = store.active_feeds()
         started = time.perf_counter()
-        stored, errors = await first_cycle(store, fetcher, feeds, concurrency)
+        stored, errors = await first_cycle(store, fetcher, feeds)
         first_s = time.perf_counter() - started
         # Only feeds in the next cycle: the pages are not what is measured.
         store.execute("UPDATE store_entries SET state = 'done' WHERE state = 'pending'")
