@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import ssl
 import threading
 import time
@@ -667,3 +668,47 @@ def test_tls_to_a_pinned_address_verifies_the_real_name(
     assert "certificate" in bad.detail.lower()
     # The server was asked for the names in the URLs, not for 127.0.0.1.
     assert names == ["secure.test", "impostor.test"]
+
+
+def test_pooled_connection_closed_by_the_server_is_not_reused() -> None:
+    # HTTP/1.1 keep-alive answers, then the server drops the idle connection:
+    # the next fetch must notice (is_readable) and open a new one.
+    accepted: list[int] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            with connection:
+                connection.recv(65536)
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(RSS), RSS)
+                )
+                time.sleep(0.05)  # then close without saying so
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+
+    async def scenario() -> list[FetchResult]:
+        async with Fetcher(limits(robots=False)) as fetcher:
+            first = await fetcher.fetch(f"http://127.0.0.1:{port}/feed.xml", kind="feed")
+            await asyncio.sleep(0.3)
+            second = await fetcher.fetch(f"http://127.0.0.1:{port}/feed.xml", kind="feed")
+            return [first, second]
+
+    try:
+        results = asyncio.run(scenario())
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert [r.body for r in results] == [RSS, RSS]
+    assert len(accepted) == 2
