@@ -211,6 +211,10 @@ def backtest(db: Path) -> None:
 # -- commands defined in ingestd/commands/ -----------------------------------
 # Each module there holds one command or command group; register it here.
 
+from ingestd.commands.report import report as _report_command  # noqa: E402
+
+cli.add_command(_report_command)
+
 
 def main() -> None:
     """Console entry point: runs the CLI and maps errors to exit codes."""
