@@ -9,13 +9,15 @@ page escaped, in text and in attributes alike.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ingestd.report.format import duration, moment, number, percent
-from ingestd.report.layout import bar_chart, circle_graph
+from ingestd.report.layout import BAR_LABEL_CHARS, bar_chart, circle_graph
 from ingestd.report.model import Report
+from ingestd.report.text import clean
 
 
 def web_link(url: str | None) -> str:
@@ -25,8 +27,14 @@ def web_link(url: str | None) -> str:
     return "#"
 
 
+def _printable(value: Any) -> Any:
+    """Every ``{{ value }}`` passes here before escaping: control characters become spaces."""
+    return clean(value) if isinstance(value, str) else value
+
+
 def _environment() -> Environment:
     env = Environment(
+        finalize=_printable,
         loader=PackageLoader("ingestd.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -46,4 +54,5 @@ def render_html(report: Report) -> str:
         report=report,
         bars=bar_chart(report.outlets),
         graph=circle_graph(report.matrix.outlets, report.copy_edges),
+        label_chars=BAR_LABEL_CHARS,
     )

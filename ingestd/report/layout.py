@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from ingestd.report.model import CopyEdge, OutletFigures
 
-BAR_ROW = 28
-BAR_LABEL = 150
-BAR_WIDTH = 300
-BAR_TEXT = 110
+BAR_ROW = 26
+BAR_LABEL = 140
+BAR_WIDTH = 190
+BAR_TEXT = 90
+BAR_LABEL_CHARS = 14
+"""Longer outlet names are cut (with an ellipsis) to fit left of the bars."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +99,15 @@ class Arrow:
 class Graph:
     """The copy graph in circle layout."""
 
-    size: float
+    width: float
+    height: float
     node_radius: float
     nodes: tuple[Node, ...]
     arrows: tuple[Arrow, ...]
 
 
-GRAPH_SIZE = 520.0
+GRAPH_WIDTH = 600.0
+GRAPH_HEIGHT = 420.0
 NODE_RADIUS = 9.0
 
 
@@ -113,14 +117,15 @@ def circle_graph(names: Sequence[str], edges: Sequence[CopyEdge]) -> Graph:
     Self-copies are left out of the drawing (the matrix shows them). Each
     arrow is bent slightly sideways so that A→B and B→A stay apart.
     """
-    centre = GRAPH_SIZE / 2
-    radius = GRAPH_SIZE / 2 - 120  # room for the labels outside the circle
+    cx, cy = GRAPH_WIDTH / 2, GRAPH_HEIGHT / 2
+    # Wider than tall: outlet names sit left and right of the circle.
+    radius = GRAPH_HEIGHT / 2 - 40
     nodes: list[Node] = []
     where: dict[str, tuple[float, float]] = {}
     for index, name in enumerate(names):
         angle = -math.pi / 2 + 2 * math.pi * index / max(len(names), 1)
-        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-        lx, ly = centre + (radius + 16) * math.cos(angle), centre + (radius + 16) * math.sin(angle)
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        lx, ly = cx + (radius + 16) * math.cos(angle), cy + (radius + 16) * math.sin(angle)
         cos = math.cos(angle)
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
         nodes.append(Node(name, round(x, 1), round(y, 1), round(lx, 1), round(ly + 4, 1), anchor))
@@ -152,4 +157,4 @@ def circle_graph(names: Sequence[str], edges: Sequence[CopyEdge]) -> Graph:
                 stroke=round(1.5 + 3.5 * edge.count / heaviest, 1),
             )
         )
-    return Graph(GRAPH_SIZE, NODE_RADIUS, tuple(nodes), tuple(arrows))
+    return Graph(GRAPH_WIDTH, GRAPH_HEIGHT, NODE_RADIUS, tuple(nodes), tuple(arrows))

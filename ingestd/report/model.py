@@ -324,7 +324,10 @@ def build_report(
     ]
     story_rows.sort(key=lambda s: (-s.reach, -s.copies, min(m.time for m in s.members), s.story_id))
 
-    feeds = [f for f in data.feeds if outlet is None or f.outlet == outlet]
+    feeds = sorted(
+        (f for f in data.feeds if outlet is None or f.outlet == outlet),
+        key=lambda f: (_name_key(f.outlet), f.url),
+    )
     failing = tuple(
         FailingFeed(
             f.url,
