@@ -26,7 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from ingestd.report.rows import ArticleRef, EdgeIn, MemberIn, ReportInput, StoryIn
+from ingestd.report.rows import ArticleRef, MemberIn, ReportInput, StoryIn
+from ingestd.store.records import EdgeRecord
 
 SCHEMA_VERSION = 1
 """Version of the report document (JSON); bump on any incompatible change."""
@@ -481,7 +482,7 @@ def _story_figures(
 
 
 def near_decisions(
-    edges: Iterable[EdgeIn],
+    edges: Iterable[EdgeRecord],
     articles: Iterable[ArticleRef],
     limits: ReportThresholds,
     outlet: str | None = None,

@@ -13,7 +13,6 @@ from typing import Any
 
 from ingestd.report.rows import (
     ArticleRef,
-    EdgeIn,
     FeedIn,
     MemberIn,
     OutletIn,
@@ -21,6 +20,7 @@ from ingestd.report.rows import (
     StoryIn,
 )
 from ingestd.store import Store
+from ingestd.store.records import EdgeRecord
 from ingestd.store.values import db_time, py_json, py_time
 
 # Stories with at least one article first seen in the window; `{since}` is
@@ -83,7 +83,7 @@ def read_report_input(store: Store, now: datetime, since: datetime | None) -> Re
 
 def _edges(
     store: Store, since: datetime | None
-) -> tuple[tuple[EdgeIn, ...], tuple[ArticleRef, ...]]:
+) -> tuple[tuple[EdgeRecord, ...], tuple[ArticleRef, ...]]:
     """Comparisons touching an article of the window, and both sides' names."""
     where_a, params_a = _since_clause("a.first_seen_at", since)
     where_b, params_b = _since_clause("b.first_seen_at", since)
@@ -96,7 +96,7 @@ def _edges(
         [*params_a, *params_b],
     )
     edges = tuple(
-        EdgeIn(
+        EdgeRecord(
             int(r["article_a"]),
             int(r["article_b"]),
             int(r["shared"]),

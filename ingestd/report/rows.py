@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ingestd.store.records import EdgeRecord
+
 
 @dataclass(frozen=True, slots=True)
 class OutletIn:
@@ -82,20 +84,6 @@ class FeedIn:
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeIn:
-    """A verified comparison between two articles (``store_match_edges``)."""
-
-    article_a: int
-    article_b: int
-    shared: int
-    size_a: int
-    size_b: int
-    jaccard: float
-    rule: str
-    linked: bool
-
-
-@dataclass(frozen=True, slots=True)
 class ArticleRef:
     """Enough of an article to name it in the report."""
 
@@ -122,5 +110,5 @@ class ReportInput:
     stories: tuple[StoryIn, ...]
     members: tuple[MemberIn, ...]
     feeds: tuple[FeedIn, ...]
-    edges: tuple[EdgeIn, ...]
+    edges: tuple[EdgeRecord, ...]  # verified comparisons (store_match_edges)
     articles: tuple[ArticleRef, ...]
