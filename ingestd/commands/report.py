@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
+from ingestd.errors import StoreError
 from ingestd.report.model import DEFAULT_MARGIN, DEFAULT_TOP, Report, build_report
 from ingestd.report.queries import read_report_input
 from ingestd.report.window import parse_since
-from ingestd.settings import Settings
+from ingestd.store.sqlite import SqliteStore
 
 
 @click.command()
@@ -76,10 +77,16 @@ def report(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--since") from None
     if db is not None:
-        settings = Settings.model_validate({"storage": {"url": f"sqlite:///{db.resolve()}"}})
+        # A file named on the command line is only read: never created or
+        # migrated (it may be a copy, or not an ingestd database at all).
+        store = SqliteStore(db, create=False)
+        try:
+            store.check_schema()
+        except StoreError:
+            store.close()
+            raise
     else:
-        settings = settings_from(ctx)
-    store = open_store(settings, create=False)
+        store = open_store(settings_from(ctx), create=False)
     try:
         data = read_report_input(store, now, start)
     finally:

@@ -107,7 +107,7 @@ class Graph:
 
 
 GRAPH_WIDTH = 600.0
-GRAPH_HEIGHT = 420.0
+GRAPH_HEIGHT = 380.0
 NODE_RADIUS = 9.0
 
 
@@ -119,7 +119,7 @@ def circle_graph(names: Sequence[str], edges: Sequence[CopyEdge]) -> Graph:
     """
     cx, cy = GRAPH_WIDTH / 2, GRAPH_HEIGHT / 2
     # Wider than tall: outlet names sit left and right of the circle.
-    radius = GRAPH_HEIGHT / 2 - 40
+    radius = GRAPH_HEIGHT / 2 - 45
     nodes: list[Node] = []
     where: dict[str, tuple[float, float]] = {}
     for index, name in enumerate(names):

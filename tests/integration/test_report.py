@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingestd.cli import cli
+from ingestd.errors import StoreError
 from ingestd.report.html import render_html
 from ingestd.report.json_report import render_json, report_document, report_schema
 from ingestd.report.model import Report, build_report
@@ -580,6 +582,26 @@ def test_cli_usage_errors_exit_2(known_db: Path, args: list[str], message: str) 
     result = CliRunner().invoke(cli, ["report", "--db", str(known_db), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def tables(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return [r[0] for r in connection.execute("SELECT name FROM sqlite_master ORDER BY name")]
+    finally:
+        connection.close()
+
+
+def test_cli_db_must_be_an_ingestd_database_and_is_not_migrated(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.commit()
+    connection.close()
+    result = CliRunner().invoke(cli, ["report", "--db", str(other)])
+    assert isinstance(result.exception, StoreError)
+    assert "schema version 0, expected" in str(result.exception)
+    assert tables(other) == ["notes"]
 
 
 def test_cli_without_a_store_is_a_usage_error(tmp_path: Path) -> None:
