@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -61,7 +61,7 @@ def since_option(value: str | None) -> datetime | None:
         raise click.BadParameter(str(error), param_hint="--since") from None
 
 
-def age_option(value: str, hint: str) -> Any:
+def age_option(value: str, hint: str) -> timedelta:
     """Parse a duration option or raise click.BadParameter."""
     try:
         return parse_age(value)

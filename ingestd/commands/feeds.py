@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -36,7 +38,8 @@ from ingestd.ops.probe import Discovery, discover, fetch_and_parse
 from ingestd.ops.progress import progress
 from ingestd.settings import OutletSettings
 from ingestd.store import Store
-from ingestd.types import FetchResult, ParsedFeed
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -123,6 +126,25 @@ def remove(ctx: click.Context, url: str) -> None:
         click.echo(f"removed feed {stored_url}; its entries and articles stay in the store")
 
 
+def _fetching(ctx: click.Context, url: str, work: Callable[[Fetcher], Coroutine[Any, Any, T]]) -> T:
+    """Run ``work`` with a Fetcher using the configured limits (defaults without --config).
+
+    A failed fetch of ``url`` becomes an OperatorError naming the reason (exit 1).
+    """
+    from ingestd.cli import fetch_limits
+
+    limits = fetch_limits(settings(ctx, required=False))
+
+    async def run() -> T:
+        async with Fetcher(limits) as fetcher:
+            return await work(fetcher)
+
+    try:
+        return asyncio.run(run())
+    except FetchError as error:
+        raise OperatorError(f"cannot fetch {url}: {error.kind}: {error.detail}") from None
+
+
 @feeds.command()
 @click.argument("url")
 @FORMAT_OPTION
@@ -130,18 +152,8 @@ def remove(ctx: click.Context, url: str) -> None:
 def check(ctx: click.Context, url: str, fmt: str) -> None:
     """Fetch and parse a feed once; show what would be ingested (stores nothing)."""
     url = _valid_url(url)
-    from ingestd.cli import fetch_limits
-
-    config = settings(ctx, required=False)
-
-    async def run() -> tuple[FetchResult, ParsedFeed]:
-        async with Fetcher(fetch_limits(config)) as fetcher:
-            return await fetch_and_parse(fetcher, url)
-
     try:
-        response, parsed = asyncio.run(run())
-    except FetchError as error:
-        raise OperatorError(f"cannot fetch {url}: {error.kind}: {error.detail}") from None
+        response, parsed = _fetching(ctx, url, lambda fetcher: fetch_and_parse(fetcher, url))
     except FeedParseError as error:
         raise OperatorError(f"{url} is not a usable feed: {error.detail}") from None
     known: dict[str, str] = {}
@@ -196,18 +208,7 @@ def check(ctx: click.Context, url: str, fmt: str) -> None:
 def discover_command(ctx: click.Context, url: str, fmt: str) -> None:
     """Find a site's feeds from its home page (announced links and common paths)."""
     url = _valid_url(url)
-    from ingestd.cli import fetch_limits
-
-    config = settings(ctx, required=False)
-
-    async def run() -> Discovery:
-        async with Fetcher(fetch_limits(config)) as fetcher:
-            return await discover(fetcher, url)
-
-    try:
-        found = asyncio.run(run())
-    except FetchError as error:
-        raise OperatorError(f"cannot fetch {url}: {error.kind}: {error.detail}") from None
+    found: Discovery = _fetching(ctx, url, lambda fetcher: discover(fetcher, url))
     if fmt == "json":
         echo_json(
             {

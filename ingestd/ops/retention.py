@@ -96,34 +96,47 @@ def apply_prune(
     with the number of articles done in each batch.
     """
     when = db_time(cutoff)
-    articles = 0
+    articles = _null_in_batches(
+        store,
+        "store_articles",
+        "text = NULL, signature = NULL",
+        _OLD_ARTICLES,
+        (when, when),
+        batch,
+        progress,
+    )
+    versions = _null_in_batches(
+        store, "store_article_versions", "text = NULL", _OLD_VERSIONS, (when,), batch, None
+    )
+    return articles, versions
+
+
+def _null_in_batches(
+    store: Store,
+    table: str,
+    assignments: str,
+    condition: str,
+    params: tuple[str | None, ...],
+    batch: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """``UPDATE table SET assignments`` on rows matching ``condition``, one
+    transaction per ``batch`` rows; returns the number of rows changed."""
+    # Keyset pages (id > last): rows already emptied are never scanned again.
+    done, last = 0, 0
     while True:
         with store.transaction():
             rows = store.query(
-                f"SELECT id FROM store_articles WHERE {_OLD_ARTICLES} ORDER BY id LIMIT ?",
-                (when, when, batch),
+                f"SELECT id FROM {table} WHERE id > ? AND {condition} ORDER BY id LIMIT ?",
+                (last, *params, batch),
             )
             ids = [int(row["id"]) for row in rows]
             if ids:
                 marks = ",".join("?" * len(ids))
-                store.execute(
-                    "UPDATE store_articles SET text = NULL, signature = NULL"
-                    f" WHERE id IN ({marks})",
-                    ids,
-                )
+                store.execute(f"UPDATE {table} SET {assignments} WHERE id IN ({marks})", ids)
         if not ids:
-            break
-        articles += len(ids)
+            return done
+        done += len(ids)
+        last = ids[-1]
         if progress is not None:
             progress(len(ids))
-    versions = 0
-    while True:
-        changed = store.execute(
-            "UPDATE store_article_versions SET text = NULL WHERE id IN"
-            f" (SELECT id FROM store_article_versions WHERE {_OLD_VERSIONS} ORDER BY id LIMIT ?)",
-            (when, batch),
-        )
-        if changed <= 0:
-            break
-        versions += changed
-    return articles, versions

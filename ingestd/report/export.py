@@ -124,10 +124,23 @@ def write_jsonl(
 
     ``on_story(count)`` is called after each story (progress display).
     """
-    count = 0
-    for story in story_objects(store, since):
+
+    def emit(story: dict[str, Any]) -> None:
         out.write(json.dumps(story, ensure_ascii=False, sort_keys=False))
         out.write("\n")
+
+    return _each_story(store, since, emit, on_story)
+
+
+def _each_story(
+    store: Store,
+    since: datetime | None,
+    emit: Callable[[dict[str, Any]], None],
+    on_story: Callable[[int], None] | None,
+) -> int:
+    count = 0
+    for story in story_objects(store, since):
+        emit(story)
         count += 1
         if on_story is not None:
             on_story(count)
@@ -170,10 +183,4 @@ def write_csv(
     """Write one CSV row per story member (header first); returns the number of stories."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    count = 0
-    for story in story_objects(store, since):
-        writer.writerows(csv_rows(story))
-        count += 1
-        if on_story is not None:
-            on_story(count)
-    return count
+    return _each_story(store, since, lambda story: writer.writerows(csv_rows(story)), on_story)

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from ingestd.demo.sample import routes
-from tests.integration.opsite import Ingested, Site, serve_and_ingest, write_config
+from tests.integration.ops.site import Site, run_sql, write_config
 from tests.integration.seedsite import rss
 from tests.support.httpserver import LocalServer
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
-    yield from serve_and_ingest(tmp_path_factory.mktemp("feeds"))
-
-
-@pytest.fixture
-def site(
-    ingested: Ingested,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Site:
-    return Site(ingested, tmp_path, capsys, monkeypatch)
 
 
 def closed_port_url() -> str:
@@ -125,6 +107,21 @@ def test_add_to_a_known_outlet_by_name_any_case(site: Site) -> None:
     )
     assert result.code == 0, result.err
     assert "for Le Monde" in result.out and "created" not in result.out
+
+
+def test_add_before_the_first_poll_creates_the_configured_outlet(
+    site: Site, tmp_path: Path
+) -> None:
+    # A new store: the configuration names the outlet, the store has not
+    # synced it yet; `feeds add` takes its domain and role from the file.
+    config = write_config(tmp_path / "new.toml", tmp_path / "new.db", site.outlets)
+    result = site.run(
+        "feeds", "add", "https://www.afp.com/en/rss", "--outlet", "AFP", config=config
+    )
+    assert result.code == 0, result.err
+    assert "created outlet AFP (afp.com)" in result.out
+    [outlet] = run_sql(tmp_path / "new.db", "SELECT name, domain, role FROM store_outlets")
+    assert tuple(outlet) == ("AFP", "afp.com", "wire")
 
 
 def test_add_refuses_bad_urls_and_conflicting_domains(site: Site) -> None:

@@ -5,6 +5,12 @@ ingested once; each test gets its own copy of the database and a
 configuration file naming it, and runs ``ingestd`` through its real entry
 point (``ingestd.cli.main``), so exit codes and error messages are the
 ones an operator sees.
+
+The fixtures ``ingested`` (per module) and ``site`` (per test) are in this
+package's conftest.py::
+
+    def test_x(site: Site) -> None:
+        assert site.run("stories", "list").code == 0
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import json
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +26,6 @@ from typing import Any
 import pytest
 
 from ingestd.cli import main
-from ingestd.demo.sample import load_outlets, routes
 from tests.conftest import Harness
 from tests.support.httpserver import LocalServer
 
@@ -48,19 +52,6 @@ class Ingested:
     outlets: list[dict[str, Any]]
 
 
-def serve_and_ingest(folder: Path) -> Iterator[Ingested]:
-    """Serve the demo sites and ingest them once (generator for a module fixture)."""
-    with LocalServer() as server:
-        base = server.url("").rstrip("/")
-        for path, (content_type, body) in routes(base).items():
-            server.route(path, body, content_type=content_type)
-        harness = Harness(folder / "pristine.db")
-        harness.outlets = load_outlets(base)
-        stats = harness.poll()
-        assert stats.articles_stored >= 20 and stats.feeds_failed == 0
-        yield Ingested(server, base, harness.db, harness.outlets)
-
-
 def toml_value(value: Any) -> str:
     """A TOML literal (JSON strings and arrays are valid TOML)."""
     return json.dumps(value, ensure_ascii=False)
@@ -84,6 +75,18 @@ def write_config(path: Path, db: Path, outlets: list[dict[str, Any]]) -> Path:
         lines.extend(f"{key} = {toml_value(value)}" for key, value in outlet.items())
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def run_sql(path: Path, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    """One statement on a database file, committed; its rows."""
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    try:
+        rows = db.execute(query, params).fetchall()
+        db.commit()
+        return rows
+    finally:
+        db.close()
 
 
 class Site:
@@ -126,15 +129,8 @@ class Site:
         return Result(code, captured.out, captured.err)
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Read the test's database directly (an independent check of the CLI)."""
-        db = sqlite3.connect(self.db)
-        db.row_factory = sqlite3.Row
-        try:
-            rows = db.execute(query, params).fetchall()
-            db.commit()
-            return rows
-        finally:
-            db.close()
+        """Read or change the test's database directly (an independent check of the CLI)."""
+        return run_sql(self.db, query, params)
 
     def harness(self) -> Harness:
         """A Harness polling this test's store with the sample outlets."""

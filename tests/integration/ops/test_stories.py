@@ -5,27 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.opsite import Ingested, Site, serve_and_ingest, write_config
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
-    yield from serve_and_ingest(tmp_path_factory.mktemp("stories"))
-
-
-@pytest.fixture
-def site(
-    ingested: Ingested,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Site:
-    return Site(ingested, tmp_path, capsys, monkeypatch)
+from tests.integration.ops.site import Site, write_config
 
 
 def age_story(site: Site, story_id: int, when: str) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
+from ingestd.cli import open_store
 from ingestd.demo.sample import routes
-from tests.integration.opsite import Ingested, Site, serve_and_ingest, write_config
+from ingestd.ops.retention import apply_prune, plan_prune
+from tests.integration.ops.site import Site, write_config
 from tests.integration.seedsite import rss
 
 OLD = "2020-01-01T00:00:00+00:00"
@@ -16,21 +16,6 @@ MIL_PAGE = (
     "/lemonde/planete/article/2022/01/12/au-sahel-un-mil-qui-resiste-a-la-secheresse-ouvre-"
     "une-piste-face-au-dereglement-climatique_6109102_3244.html"
 )
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
-    yield from serve_and_ingest(tmp_path_factory.mktemp("prune"))
-
-
-@pytest.fixture
-def site(
-    ingested: Ingested,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Site:
-    return Site(ingested, tmp_path, capsys, monkeypatch)
 
 
 def age_outlet(site: Site, outlet: str) -> None:
@@ -167,3 +152,20 @@ def test_matching_copes_with_pruned_articles(site: Site) -> None:
     assert story != original  # nothing left to verify against: a story of its own
     assert site.run("stories", "show", str(original)).code == 0
     assert site.run("stories", "show", str(story)).code == 0
+
+
+def test_apply_works_in_small_batches(site: Site) -> None:
+    age_outlet(site, "Le Monde")
+    age_outlet(site, "AFP")
+    store = open_store(site.harness().settings(), create=False)
+    try:
+        cutoff = datetime(2021, 1, 1, tzinfo=UTC)
+        plan = plan_prune(store, cutoff)
+        assert plan.articles == 5 and plan.versions == 5
+        batches: list[int] = []
+        assert apply_prune(store, cutoff, batch=2, progress=batches.append) == (5, 5)
+        assert batches == [2, 2, 1]
+        assert plan_prune(store, cutoff).total_bytes == 0
+    finally:
+        store.close()
+    assert site.sql("SELECT count(*) AS n FROM store_articles WHERE text IS NULL")[0]["n"] == 5
