@@ -218,15 +218,15 @@ def configured_feed(configured: Iterable[OutletSettings], url: str) -> str | Non
 def remove_feed(
     store: Store, url: str, configured: Iterable[OutletSettings], config_path: str
 ) -> tuple[str, str]:
-    """Deactivate an operator-added feed; returns (status, url).
+    """Deactivate a feed; returns (status, url): ``removed`` or ``inactive`` (already).
 
-    Entries and articles stay. A feed that comes from the configuration is
-    refused: removing it here would be undone by the next reload.
+    Entries and articles stay. A feed the configuration file lists is
+    refused: the next reload would switch it on again. A feed the
+    configuration added once but no longer lists is deactivated, as the
+    next reload would do.
     """
     feed = find_feed(store, url)
     owner = configured_feed(configured, feed["url"] if feed else url)
-    if owner is None and feed is not None and feed["added_by"] == "config" and feed["active"]:
-        owner = feed["outlet"]
     if owner is not None:
         raise OperatorError(
             f"feed {url} (outlet {owner}) comes from the configuration file {config_path}:"

@@ -1,9 +1,10 @@
-"""Progress display: plain lines when not on a terminal."""
+"""Terminal-aware output: progress bars and emphasis on a terminal, plain text otherwise."""
 
 from __future__ import annotations
 
 import io
 
+from ingestd.commands._common import emphasis
 from ingestd.ops.progress import progress
 
 
@@ -41,3 +42,8 @@ def test_a_bar_on_a_terminal() -> None:
     assert "exporting" in text
     assert "100%" in text
     assert "done" not in text
+
+
+def test_emphasis_only_on_a_terminal() -> None:
+    assert emphasis(io.StringIO())("Le Monde") == "Le Monde"
+    assert emphasis(_Terminal())("Le Monde") == "\x1b[1mLe Monde\x1b[0m"

@@ -161,20 +161,28 @@ def test_remove_refuses_a_config_feed_and_deactivates_a_cli_feed(site: Site) -> 
     assert site.sql("SELECT active FROM store_feeds WHERE url = ?", (url,))[0]["active"] == 1
 
 
-def test_remove_keeps_entries_and_articles(site: Site) -> None:
-    # A configured feed that left the configuration can be removed (it is
-    # inactive already) and its articles stay.
+def test_remove_a_feed_that_left_the_configuration_keeps_its_articles(site: Site) -> None:
+    # The file no longer lists Le Monde's feed but the daemon has not
+    # reloaded yet: `feeds remove` deactivates it, as the reload would.
     lemonde = next(o for o in site.outlets if o["name"] == "Le Monde")
     others = [o for o in site.outlets if o is not lemonde]
     config = write_config(site.config.with_name("less.toml"), site.db, others)
+    url = lemonde["feeds"][0]
     before = site.sql("SELECT count(*) AS n FROM articles WHERE outlet = 'Le Monde'")[0]["n"]
-    harness = site.harness()
-    harness.outlets = others
-    harness.poll()
-    result = site.run("feeds", "remove", lemonde["feeds"][0], config=config)
-    assert result.code == 0 and "already inactive" in result.out
+    result = site.run("feeds", "remove", url, config=config)
+    assert result.code == 0, result.err
+    assert f"removed feed {url}; its entries and articles stay" in result.out
+    [feed] = site.sql("SELECT active, added_by FROM store_feeds WHERE url = ?", (url,))
+    assert (feed["active"], feed["added_by"]) == (0, "config")
     after = site.sql("SELECT count(*) AS n FROM articles WHERE outlet = 'Le Monde'")[0]["n"]
     assert before == after == 3
+    entries = site.sql(
+        "SELECT count(*) AS n FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
+        " WHERE f.url = ?",
+        (url,),
+    )
+    assert entries[0]["n"] == 3
+    assert "already inactive" in site.run("feeds", "remove", url, config=config).out
 
 
 # -- check ---------------------------------------------------------------------

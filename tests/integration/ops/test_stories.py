@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.integration.ops.site import Site, write_config
@@ -173,3 +175,26 @@ def test_export_jsonl_matches_the_views_and_since_filters(site: Site, tmp_path: 
         assert len(list(csv.DictReader(handle))) == sum(len(s["members"]) for s in everything)
     bad = site.run("export", "--since", "soon")
     assert bad.code == 2 and "--since" in bad.err
+
+
+def test_the_real_command_line_in_a_subprocess(site: Site, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "ingestd", "--config"]
+    ok = subprocess.run(
+        [*command, str(site.config), "stories", "show", str(afp_story(site))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "AFP — origin" in ok.stdout and "\x1b[" not in ok.stdout
+    config = write_config(tmp_path / "none.toml", tmp_path / "absent.db", [])
+    missing = subprocess.run(
+        [*command, str(config), "stories", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"ingestd: no ingestd database at {tmp_path / 'absent.db'}"
