@@ -116,7 +116,7 @@ def add(ctx: click.Context, url: str, outlet: str, domain: str | None) -> None:
 @click.argument("url")
 @click.pass_context
 def remove(ctx: click.Context, url: str) -> None:
-    """Stop polling a feed added with `feeds add` (its articles stay)."""
+    """Stop polling a feed the configuration does not list (its articles stay)."""
     config = str(ctx.find_root().obj.get("config"))
     with opened_store(ctx) as store:
         status, stored_url = remove_feed(store, url.strip(), settings(ctx).outlets, config)

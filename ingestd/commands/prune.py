@@ -64,8 +64,9 @@ def prune(ctx: click.Context, older_than: str, apply_: bool, force: bool) -> Non
             return
         with progress("pruning articles", plan.articles) as advance:
             articles, versions = apply_prune(store, cutoff, progress=advance)
+        dialect = store.dialect
     click.echo(f"pruned {articles} articles and {versions} article versions:")
     for line in _describe(plan):
         click.echo(f"  {line}")
-    if store.dialect == "sqlite":
+    if dialect == "sqlite":
         click.echo("  (SQLite reuses the freed pages; run VACUUM to shrink the file)")
