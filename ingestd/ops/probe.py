@@ -57,9 +57,20 @@ def _decode(response: FetchResult) -> str:
 async def discover(fetcher: Fetcher, url: str) -> Discovery:
     """Fetch ``url`` (a home page), then try every announced and common feed URL.
 
+    A ``url`` that is itself a feed (served as one) is reported as such.
     Raises FetchError when the page itself cannot be fetched.
     """
-    page = await fetcher.fetch(url, kind="page")
+    try:
+        page = await fetcher.fetch(url, kind="page")
+    except FetchError as error:
+        if error.kind != "content_type":
+            raise
+        try:
+            response, parsed = await fetch_and_parse(fetcher, url)
+        except (FetchError, FeedParseError):
+            raise error from None
+        given = FoundFeed(response.url, "given", parsed.title, len(parsed.entries))
+        return Discovery(url, (given,), (), 1)
     candidates = candidate_urls(page.url, feed_links(_decode(page), page.url))
 
     async def attempt(candidate: Candidate) -> FoundFeed | str:

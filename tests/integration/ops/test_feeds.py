@@ -90,6 +90,8 @@ def test_add_to_a_new_outlet_is_polled_and_ingested(site: Site, local_server: Lo
 
     again = site.run("feeds", "add", url, "--outlet", "Sahel Tribune")
     assert again.code == 0 and "already present" in again.out
+    variant = url.replace("http://", "HTTP://") + "#top"  # the same feed, spelt otherwise
+    assert "already present" in site.run("feeds", "add", variant, "--outlet", "AFP").out
     assert len(site.sql("SELECT id FROM store_feeds WHERE url = ?", (url,))) == 1
 
     stats = site.harness().poll()  # config sync keeps the CLI feed and polls it
@@ -285,6 +287,20 @@ def test_discover_finds_announced_and_common_feeds(site: Site, local_server: Loc
     text = site.run("feeds", "discover", local_server.url("/"))
     assert f"- {base}/rss/une.xml  [announced] La une, 1 entries" in text.out
     assert f"! announced but not a working feed: {base}/gone.xml" in text.out
+
+
+def test_discover_given_a_feed_reports_it(site: Site, local_server: LocalServer) -> None:
+    base = local_server.url("").rstrip("/")
+    feed = rss(base, "Direct", [("A", "/a.html", "Wed, 12 Jan 2022 10:00:00 GMT")])
+    local_server.route("/direct.xml", feed, content_type="application/rss+xml")
+    result = site.run("feeds", "discover", local_server.url("/direct.xml"), "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["feeds"] == [
+        {"url": f"{base}/direct.xml", "source": "given", "title": "Direct", "entries": 1}
+    ]
+    local_server.route("/image.png", b"\x89PNG", content_type="image/png")
+    image = site.run("feeds", "discover", local_server.url("/image.png"))
+    assert image.code == 1 and "content_type" in image.err
 
 
 def test_discover_without_feeds_or_host_fails_clearly(
