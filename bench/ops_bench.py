@@ -123,7 +123,7 @@ def fill(path: Path, articles: int) -> None:
 
 
 def timed(label: str, seconds: float, extra: str = "") -> None:
-    print(f"{label:<38} {seconds * 1000:10.1f} ms {extra}")
+    print(f"{label:<38} {seconds * 1000:10.3f} ms {extra}")
 
 
 def main() -> None:
