@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ingestd.ops.durations import parse_age, parse_since
+from ingestd.durations import parse_age, parse_since
 from ingestd.settings import Settings
 from ingestd.store import Store
 

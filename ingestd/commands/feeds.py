@@ -19,9 +19,8 @@ from ingestd.commands._common import (
     settings,
     when,
 )
-from ingestd.errors import FeedParseError, FetchError, StoreError
+from ingestd.errors import FeedParseError, FetchError, OperatorError, StoreError
 from ingestd.fetch.client import Fetcher
-from ingestd.ops.errors import OperatorError
 from ingestd.ops.feedstore import (
     Outlet,
     add_feed,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ingestd.commands._common import age_option, now, opened_store, settings
-from ingestd.ops.errors import OperatorError
+from ingestd.errors import OperatorError
 from ingestd.ops.progress import progress
 from ingestd.ops.retention import PrunePlan, apply_prune, plan_prune
 

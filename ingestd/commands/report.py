@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
+from ingestd.durations import parse_since
 from ingestd.errors import StoreError
 from ingestd.report.model import DEFAULT_MARGIN, DEFAULT_TOP, Report, build_report
 from ingestd.report.queries import read_report_input
-from ingestd.report.window import parse_since
 from ingestd.store.sqlite import SqliteStore
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ingestd.ops.errors import OperatorError
+from ingestd.errors import OperatorError
 from ingestd.settings import OutletSettings
 from ingestd.store import Store
 from ingestd.store.values import db_json, db_time, py_time

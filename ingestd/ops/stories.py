@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ingestd.ops.errors import OperatorError
+from ingestd.errors import OperatorError
 from ingestd.ops.feedstore import find_outlet, outlet_names
 from ingestd.ops.tree import ChainMember, StoryDetail
 from ingestd.store import Store

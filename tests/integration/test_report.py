@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from ingestd.cli import cli
+from ingestd.durations import parse_since
 from ingestd.errors import StoreError
 from ingestd.report.html import render_html
 from ingestd.report.json_report import render_json, report_document, report_schema
 from ingestd.report.model import Report, build_report
 from ingestd.report.queries import read_report_input
 from ingestd.report.text import render_text
-from ingestd.report.window import parse_since
 from ingestd.store.sqlite import SqliteStore
 from tests.support.reportstore import (
     ALPHA5_URL,
@@ -573,8 +573,8 @@ def test_cli_outlet_by_domain_and_through_config(known_db: Path, tmp_path: Path)
     ("args", "message"),
     [
         (["--outlet", "Nowhere"], "no outlet 'Nowhere'; known outlets: Alpha, Beta, Delta"),
-        (["--since", "yesterday"], "'yesterday' is neither a duration"),
-        (["--since", "0h"], "a duration must be longer than zero"),
+        (["--since", "yesterday"], "not a duration or date: 'yesterday'"),
+        (["--since", "0h"], "duration must be positive"),
         (["--format", "pdf"], "'pdf' is not one of"),
     ],
 )

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from ingestd.durations import parse_since
 from ingestd.report.html import render_html
 from ingestd.report.json_report import report_document
 from ingestd.report.model import build_report
 from ingestd.report.queries import read_report_input
-from ingestd.report.window import parse_since
 from ingestd.store.sqlite import SqliteStore
 from tests.support.browser import chromium, full_page_png, set_viewport
 from tests.support.reportstore import NOW, build_known_store

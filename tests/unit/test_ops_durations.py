@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingestd.ops.durations import parse_age, parse_since
+from ingestd.durations import parse_age, parse_since
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
