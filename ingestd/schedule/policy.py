@@ -31,7 +31,15 @@ from typing import Protocol
 
 from ingestd.schedule.hints import Hints
 
-__all__ = ["Decision", "FeedHistory", "PolicyConfig", "Uniform", "next_poll", "normal_interval"]
+__all__ = [
+    "Decision",
+    "FeedHistory",
+    "PolicyConfig",
+    "Uniform",
+    "next_poll",
+    "normal_interval",
+    "retry_delay",
+]
 
 # How many recent entries estimate the publishing rate: enough to smooth a
 # burst, few enough to follow a feed that changes pace within days.
@@ -138,3 +146,9 @@ def next_poll(
 
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+def retry_delay(config: PolicyConfig, attempts: int) -> float:
+    """Seconds before a failed page is tried again after ``attempts`` failures."""
+    exponent = min(max(attempts, 1) - 1, 60)
+    return min(config.backoff_max, config.backoff_base * 2.0**exponent)

@@ -1,0 +1,109 @@
+"""``ingestd run`` as a subprocess: polls, 304s, new entries, systemd, metrics, JSON logs."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.service.daemonproc import DaemonProcess, config_text, free_port
+from tests.service.sites import EtagFeed
+from tests.support.httpserver import LocalServer
+
+FAST = {
+    "min_interval": 0.5,
+    "max_interval": 0.5,
+    "jitter": 0.0,
+    "backoff_base": 0.5,
+    "backoff_max": 1.0,
+}
+
+ARTICLES = "SELECT count(*) FROM articles"
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[tuple[socket.socket, Path]]:
+    """A fake systemd: a unix datagram socket the daemon reports to."""
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(0.0)
+    yield sock, path
+    sock.close()
+
+
+def received(sock: socket.socket) -> list[str]:
+    messages = []
+    while True:
+        try:
+            messages.append(sock.recv(4096).decode())
+        except BlockingIOError:
+            return messages
+
+
+def test_daemon_polls_gets_304s_ingests_new_entries_and_reports(
+    tmp_path: Path, local_server: LocalServer, notify_socket: tuple[socket.socket, Path]
+) -> None:
+    sock, sock_path = notify_socket
+    feed = EtagFeed(local_server, "alpha")
+    feed.add(2)
+    port = free_port()
+    proc = DaemonProcess(
+        tmp_path,
+        config_text(
+            tmp_path / "ingestd.db",
+            [{"name": "Alpha", "domain": "alpha.example", "feeds": [feed.url]}],
+            schedule=FAST,
+            metrics={"listen": f"127.0.0.1:{port}"},
+        ),
+    )
+    proc.start(env={"NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "400000"})
+    try:
+        proc.wait_for(lambda: proc.count(ARTICLES) == 2, what="the first poll's articles")
+        # The next polls are conditional and answered 304: nothing new is stored.
+        proc.wait_for(lambda: feed.answers.count(304) >= 2, what="two 304 answers")
+        assert proc.count(ARTICLES) == 2
+        assert proc.count("SELECT count(*) FROM store_entries") == 2
+        feed.add(1)
+        proc.wait_for(lambda: proc.count(ARTICLES) == 3, what="the new entry's article")
+        assert feed.answers[0] == 200 and feed.answers.count(200) == 2
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            metrics = answer.read().decode()
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in metrics.splitlines()
+            if line.startswith("ingestd_")
+        }
+        assert values['ingestd_feed_polls_total{result="new"}'] == 2
+        assert values['ingestd_feed_polls_total{result="unchanged"}'] >= 2
+        assert values["ingestd_feed_not_modified_total"] >= 2
+        assert values["ingestd_entries_found_total"] == 3
+        assert values["ingestd_articles_stored_total"] == 3
+        assert values["ingestd_duplicates_found_total"] == 0
+        assert values["ingestd_extraction_seconds_count"] == 3
+        assert "ingestd_pending_entries" in values
+        assert 0 <= values["ingestd_event_loop_lag_seconds"] < 1.0
+        assert proc.stop(signal.SIGTERM) == 0
+    finally:
+        proc.close()
+
+    messages = received(sock)
+    assert messages[0].startswith("READY=1")
+    assert any(m == "WATCHDOG=1" for m in messages)
+    assert any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in messages)
+    assert any(m.startswith("STOPPING=1") for m in messages)
+    assert messages.index(next(m for m in messages if m.startswith("STOPPING=1"))) > 0
+
+    # stderr is a file, not a terminal: every line is one JSON event.
+    events = proc.events()
+    names = [e["event"] for e in events]
+    for expected in ("started", "feed_polled", "feed_304", "article_stored", "stopping"):
+        assert expected in names
+    assert names.count("stopped") == 1 and names[-1] == "stopped"
+    polled = next(e for e in events if e["event"] == "feed_polled")
+    assert polled["feed"] == feed.url and polled["level"] == "info" and "ts" in polled
