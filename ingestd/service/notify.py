@@ -71,18 +71,27 @@ class Notifier:
                 if target.startswith("@"):
                     target = "\0" + target[1:]
                 self._socket.connect(target)
-            self._socket.sendall(message)
+                # Never block the event loop on a supervisor that does not
+                # read: a full socket buffer drops the notification instead.
+                self._socket.setblocking(False)
+            self._socket.send(message)
+        except BlockingIOError:
+            self._warn_once("socket buffer full, notification dropped")
+            return False
         except OSError as error:
             self.close()
-            if not self._warned:
-                self._warned = True
-                log.warning(
-                    "systemd notification failed: %s",
-                    error,
-                    extra={"event": "notify_failed", "socket": self.address},
-                )
+            self._warn_once(str(error))
             return False
         return True
+
+    def _warn_once(self, problem: str) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "systemd notification failed: %s",
+                problem,
+                extra={"event": "notify_failed", "socket": self.address},
+            )
 
     def close(self) -> None:
         """Close the socket (reopened on the next notification)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,30 +26,43 @@ FAST = {
 ARTICLES = "SELECT count(*) FROM articles"
 
 
+class FakeSystemd:
+    """A unix datagram socket the daemon reports to, read as systemd does (all the time)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.messages: list[str] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.1)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._done.is_set():
+            try:
+                self.messages.append(self._sock.recv(4096).decode())
+            except TimeoutError:
+                continue
+
+    def close(self) -> list[str]:
+        self._done.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+        return self.messages
+
+
 @pytest.fixture
-def notify_socket(tmp_path: Path) -> Iterator[tuple[socket.socket, Path]]:
-    """A fake systemd: a unix datagram socket the daemon reports to."""
-    path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.settimeout(0.0)
-    yield sock, path
-    sock.close()
-
-
-def received(sock: socket.socket) -> list[str]:
-    messages = []
-    while True:
-        try:
-            messages.append(sock.recv(4096).decode())
-        except BlockingIOError:
-            return messages
+def fake_systemd(tmp_path: Path) -> Iterator[FakeSystemd]:
+    systemd = FakeSystemd(tmp_path / "notify.sock")
+    yield systemd
+    systemd.close()
 
 
 def test_daemon_polls_gets_304s_ingests_new_entries_and_reports(
-    tmp_path: Path, local_server: LocalServer, notify_socket: tuple[socket.socket, Path]
+    tmp_path: Path, local_server: LocalServer, fake_systemd: FakeSystemd
 ) -> None:
-    sock, sock_path = notify_socket
     feed = EtagFeed(local_server, "alpha")
     feed.add(2)
     port = free_port()
@@ -61,7 +75,7 @@ def test_daemon_polls_gets_304s_ingests_new_entries_and_reports(
             metrics={"listen": f"127.0.0.1:{port}"},
         ),
     )
-    proc.start(env={"NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "400000"})
+    proc.start(env={"NOTIFY_SOCKET": str(fake_systemd.path), "WATCHDOG_USEC": "400000"})
     try:
         proc.wait_for(lambda: proc.count(ARTICLES) == 2, what="the first poll's articles")
         # The next polls are conditional and answered 304: nothing new is stored.
@@ -92,7 +106,7 @@ def test_daemon_polls_gets_304s_ingests_new_entries_and_reports(
     finally:
         proc.close()
 
-    messages = received(sock)
+    messages = fake_systemd.close()
     assert messages[0].startswith("READY=1")
     assert any(m == "WATCHDOG=1" for m in messages)
     assert any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in messages)

@@ -221,3 +221,13 @@ def test_schedule_bounds_are_checked() -> None:
         parse_settings("[service]\ngrace_period = 0\n")
     with pytest.raises(ConfigError, match=r"log\.format"):
         parse_settings('[log]\nformat = "xml"\n')
+
+
+def test_notify_never_blocks_on_a_supervisor_that_does_not_read(
+    datagram: tuple[socket.socket, str],
+) -> None:
+    _sock, path = datagram
+    notifier = Notifier.from_env({"NOTIFY_SOCKET": path})
+    sent = [notifier.notify(WATCHDOG=1) for _ in range(100_000)]  # far past any buffer
+    assert sent[0] is True and sent[-1] is False
+    notifier.close()
