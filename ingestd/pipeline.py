@@ -56,8 +56,12 @@ MAX_PAGE_ATTEMPTS = 5
 class StoreAccess(Protocol):
     """Runs store work where the store lives (one call at a time)."""
 
-    async def call(self, fn: Callable[[Store], T]) -> T:
-        """Run ``fn(store)`` and return its result."""
+    async def call(self, fn: Callable[[Store], T], *, batch: bool = False) -> T:
+        """Run ``fn(store)`` and return its result.
+
+        ``batch``: ``fn`` only touches the store, so it may share a
+        transaction with other such calls (group commit).
+        """
         ...
 
 
@@ -67,7 +71,7 @@ class InlineStore:
     def __init__(self, store: Store):
         self.store = store
 
-    async def call(self, fn: Callable[[Store], T]) -> T:
+    async def call(self, fn: Callable[[Store], T], *, batch: bool = False) -> T:
         """Run ``fn(store)`` now."""
         return fn(self.store)
 
@@ -250,7 +254,9 @@ class Ingestor:
             # Validators can lie (or be missing); an identical body is unchanged.
             if response.not_modified or body_hash == feed.content_hash:
                 log.info("feed unchanged", extra={"event": "feed_304", "feed": feed.url})
-                return await self.db.call(lambda store: self._save_unchanged(store, feed, base))
+                return await self.db.call(
+                    lambda store: self._save_unchanged(store, feed, base), batch=True
+                )
             parsed = parse_feed(response.url, response.body)
         except (FetchError, FeedParseError) as error:
             return await self._feed_failed(feed, error)
@@ -275,7 +281,7 @@ class Ingestor:
                 )
                 return self.hooks.feed_polled(store, feed, replace(outcome, new_entries=added), now)
 
-        saved = await self.db.call(save)
+        saved = await self.db.call(save, batch=True)
         log.info(
             "feed polled",
             extra={
@@ -319,13 +325,11 @@ class Ingestor:
             error,
             extra={"event": "feed_failed", "feed": feed.url, "kind": kind},
         )
-        return await self.db.call(save)
+        return await self.db.call(save, batch=True)
 
     async def ingest_entry(self, entry: PendingEntry) -> EntryOutcome:
         """Fetch, extract and store one pending entry's page."""
-        known = await self.db.call(
-            lambda store: self._known_article(store, entry),
-        )
+        known = await self.db.call(lambda store: self._known_article(store, entry), batch=True)
         if known:
             # Listed by another feed of the outlet, or seen before: no fetch.
             return EntryOutcome(entry.id, "known")
@@ -381,7 +385,7 @@ class Ingestor:
                 store.entry_failed(entry.id, str(error), give_up=give_up)
                 self.hooks.entry_failed(store, entry, give_up, self.clock())
 
-        await self.db.call(save)
+        await self.db.call(save, batch=True)
         log.warning(
             "page failed: %s",
             error,
