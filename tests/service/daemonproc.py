@@ -24,7 +24,16 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ingestd.settings import FetchSettings
+
 REPO = Path(__file__).resolve().parents[2]
+
+
+# Every test site is one host (127.0.0.1): a per-host politeness delay, where
+# this version has one, would serialise the whole test behind it.
+NO_HOST_DELAY: dict[str, Any] = (
+    {"per_host_delay": 0.0} if "per_host_delay" in FetchSettings.model_fields else {}
+)
 
 
 def free_port() -> int:
@@ -54,6 +63,7 @@ def config_text(
         },
         "extract": {"workers": 1},
     }
+    tables["fetch"].update(NO_HOST_DELAY)
     for name, values in sections.items():
         tables.setdefault(name, {}).update(values)
     lines: list[str] = []

@@ -10,6 +10,7 @@ from typing import Any
 from ingestd.cli import open_store, poll_once
 from ingestd.demo.sample import load_outlets, routes
 from ingestd.settings import Settings
+from tests.service.daemonproc import NO_HOST_DELAY
 from tests.support.httpserver import LocalServer
 
 Query = Callable[[str], list[Any]]
@@ -29,7 +30,7 @@ def reference_run(db: Path, outlets: list[dict[str, Any]]) -> None:
     settings = Settings.model_validate(
         {
             "storage": {"url": f"sqlite:///{db}"},
-            "fetch": {"allow_private_addresses": True},
+            "fetch": {"allow_private_addresses": True, **NO_HOST_DELAY},
             "extract": {"workers": 1},
             "outlets": outlets,
         }
