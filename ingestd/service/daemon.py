@@ -390,8 +390,13 @@ class Daemon:
         outcome = await self.ingestor.poll_feed(feed)
         self.metrics.observe_poll(outcome)
         self.totals.add_poll(outcome)
-        if outcome.next_poll_at is not None and self.state is RunState.RUNNING:
-            self.scheduler.plan(feed_id, outcome.next_poll_at)
+        if self.state is RunState.RUNNING:
+            if outcome.next_poll_at is not None:
+                self.scheduler.plan(feed_id, outcome.next_poll_at)
+            else:
+                # The poll did not schedule the feed again (it was merged into
+                # the feed at its new address): take the plans from the store.
+                await self._sync_jobs()
         if outcome.new_entries:
             self._wake.set()
 
