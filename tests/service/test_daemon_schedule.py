@@ -19,22 +19,38 @@ def feed_requests(server: LocalServer, feed: EtagFeed) -> int:
     return server.paths().count(feed.path)
 
 
-def test_sighup_adds_and_removes_feeds_and_keeps_running_on_a_bad_file(
-    tmp_path: Path, local_server: LocalServer
-) -> None:
+def outlets(*feeds: EtagFeed) -> list[dict[str, object]]:
+    """Alpha (and Beta) outlets, each with its feed when given."""
+    return [
+        {"name": f.name.title(), "domain": f"{f.name}.example", "feeds": [f.url]} for f in feeds
+    ]
+
+
+def alpha_running(
+    tmp_path: Path, local_server: LocalServer, schedule: dict[str, float]
+) -> tuple[DaemonProcess, EtagFeed, EtagFeed]:
+    """A daemon polling feed alpha (one article stored); feed beta served, not configured."""
     alpha, beta = EtagFeed(local_server, "alpha"), EtagFeed(local_server, "beta")
     alpha.add(1)
     beta.add(1)
-    db = tmp_path / "ingestd.db"
     proc = DaemonProcess(
-        tmp_path,
-        config_text(
-            db, [{"name": "Alpha", "domain": "alpha.example", "feeds": [alpha.url]}], schedule=FAST
-        ),
+        tmp_path, config_text(tmp_path / "ingestd.db", outlets(alpha), schedule=schedule)
     )
+    proc.start()
     try:
-        proc.start()
         proc.wait_for(lambda: proc.count(ARTICLES) == 1, what="alpha's article")
+    except BaseException:
+        proc.close()
+        raise
+    return proc, alpha, beta
+
+
+def test_sighup_adds_and_removes_feeds_and_keeps_running_on_a_bad_file(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    db = tmp_path / "ingestd.db"
+    proc, alpha, beta = alpha_running(tmp_path, local_server, FAST)
+    try:
         assert feed_requests(local_server, beta) == 0
 
         proc.config.write_text(
@@ -80,20 +96,10 @@ def test_sighup_adds_and_removes_feeds_and_keeps_running_on_a_bad_file(
 def test_restart_resumes_due_times_instead_of_stampeding(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
-    alpha, beta = EtagFeed(local_server, "alpha"), EtagFeed(local_server, "beta")
-    alpha.add(1)
-    beta.add(1)
     db = tmp_path / "ingestd.db"
     slow = {"min_interval": 60.0, "max_interval": 60.0, "jitter": 0.0}
-    proc = DaemonProcess(
-        tmp_path,
-        config_text(
-            db, [{"name": "Alpha", "domain": "alpha.example", "feeds": [alpha.url]}], schedule=slow
-        ),
-    )
+    proc, alpha, beta = alpha_running(tmp_path, local_server, slow)
     try:
-        proc.start()
-        proc.wait_for(lambda: proc.count(ARTICLES) == 1, what="alpha's article")
         assert proc.stop(signal.SIGTERM) == 0
         [row] = proc.query("SELECT last_polled_at, next_poll_at, schedule_reason FROM store_feeds")
         polled, due = py_time(row["last_polled_at"]), py_time(row["next_poll_at"])
@@ -107,10 +113,7 @@ def test_restart_resumes_due_times_instead_of_stampeding(
         proc.config.write_text(
             config_text(
                 db,
-                [
-                    {"name": "Alpha", "domain": "alpha.example", "feeds": [alpha.url]},
-                    {"name": "Beta", "domain": "beta.example", "feeds": [beta.url]},
-                ],
+                outlets(alpha, beta),
                 schedule=slow,
             )
         )
