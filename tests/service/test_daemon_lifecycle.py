@@ -121,3 +121,26 @@ def test_daemon_polls_gets_304s_ingests_new_entries_and_reports(
     assert names.count("stopped") == 1 and names[-1] == "stopped"
     polled = next(e for e in events if e["event"] == "feed_polled")
     assert polled["feed"] == feed.url and polled["level"] == "info" and "ts" in polled
+
+
+def test_start_up_failure_exits_1_with_one_clear_line(tmp_path: Path) -> None:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        proc = DaemonProcess(
+            tmp_path,
+            config_text(tmp_path / "ingestd.db", [], metrics={"listen": f"127.0.0.1:{port}"}),
+        )
+        proc.start()
+        assert proc.proc is not None
+        assert proc.proc.wait(timeout=60) == 1
+    finally:
+        busy.close()
+    lines = proc.log.read_text().splitlines()
+    assert (
+        lines[-1]
+        == f"ingestd: metrics endpoint 127.0.0.1:{port}: [Errno 98] Address already in use"
+    )
+    assert [e["event"] for e in proc.events(strict=False)].count("stopped") == 1
