@@ -29,10 +29,11 @@ log = logging.getLogger("ingestd")
 
 
 def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # The one place logging is set up (JSON lines when stderr is not a
+    # terminal); `ingestd run` applies [log] format once it has the settings.
+    from ingestd.service.logs import configure_logging
+
+    configure_logging(verbosity, "auto")
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -99,6 +100,7 @@ def cli(ctx: click.Context, config: Path | None, verbose: int) -> None:
     _configure_logging(verbose)
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["verbose"] = verbose
 
 
 @cli.command()
@@ -235,6 +237,10 @@ cli.add_command(prune)
 from ingestd.commands.report import report as _report_command  # noqa: E402
 
 cli.add_command(_report_command)
+
+from ingestd.commands.run import run as _run_command  # noqa: E402
+
+cli.add_command(_run_command)
 
 
 def main() -> None:
