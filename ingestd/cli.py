@@ -19,8 +19,9 @@ from ingestd.errors import ConfigError, IngestdError, StoreError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
 from ingestd.fetch.limits import FetchLimits
+from ingestd.ops.stories import story_ids_since
 from ingestd.pipeline import CycleStats, Ingestor
-from ingestd.report.export import write_jsonl
+from ingestd.report.export import write_csv, write_jsonl
 from ingestd.settings import Settings, load_settings, sqlite_path
 from ingestd.store.sqlite import SqliteStore
 
@@ -28,10 +29,11 @@ log = logging.getLogger("ingestd")
 
 
 def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # The one place logging is set up (JSON lines when stderr is not a
+    # terminal); `ingestd run` applies [log] format once it has the settings.
+    from ingestd.service.logs import configure_logging
+
+    configure_logging(verbosity, "auto")
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -101,6 +103,7 @@ def cli(ctx: click.Context, config: Path | None, verbose: int) -> None:
     _configure_logging(verbose)
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["verbose"] = verbose
 
 
 @cli.command()
@@ -133,7 +136,10 @@ def _stats_line(stats: CycleStats, seconds: float) -> str:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--since", help="Only stories seen since then: 24h, 7d, or a date like 2026-01-12.")
 @click.option(
     "--output",
     "-o",
@@ -141,16 +147,26 @@ def _stats_line(stats: CycleStats, seconds: float) -> str:
     help="Write here instead of standard output.",
 )
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Export every story with its members and source chain."""
+def export(ctx: click.Context, fmt: str, since: str | None, output: Path | None) -> None:
+    """Export stories with their members and source chain (JSON Lines, or CSV per member)."""
+    from ingestd.commands._common import since_option
+    from ingestd.ops.progress import progress
+
+    moment = since_option(since)
     settings = settings_from(ctx)
     store = open_store(settings, create=False)
+    writer = write_csv if fmt == "csv" else write_jsonl
     try:
         if output is None:
-            write_jsonl(store, sys.stdout)
+            writer(store, sys.stdout, moment)
         else:
-            with output.open("w", encoding="utf-8") as out:
-                write_jsonl(store, out)
+            total = len(story_ids_since(store, moment)) if moment else store.counts()["stories"]
+            with (
+                output.open("w", encoding="utf-8", newline="") as out,
+                progress(f"exporting to {output}", total) as advance,
+            ):
+                count = writer(store, out, moment, lambda _: advance(1))
+            click.echo(f"wrote {count} stories to {output}", err=True)
     finally:
         store.close()
 
@@ -213,6 +229,21 @@ def backtest(db: Path) -> None:
 
 # -- commands defined in ingestd/commands/ -----------------------------------
 # Each module there holds one command or command group; register it here.
+from ingestd.commands.feeds import feeds  # noqa: E402
+from ingestd.commands.prune import prune  # noqa: E402
+from ingestd.commands.stories import stories  # noqa: E402
+
+cli.add_command(feeds)
+cli.add_command(stories)
+cli.add_command(prune)
+
+from ingestd.commands.report import report as _report_command  # noqa: E402
+
+cli.add_command(_report_command)
+
+from ingestd.commands.run import run as _run_command  # noqa: E402
+
+cli.add_command(_run_command)
 
 
 def main() -> None:

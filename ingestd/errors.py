@@ -140,3 +140,8 @@ class ExtractionError(IngestdError):
         self.url = url
         self.detail = detail
         super().__init__(f"{url}: extraction failed: {detail}")
+
+
+class OperatorError(IngestdError):
+    """An operator request that cannot be carried out (unknown story or outlet,
+    unreadable OPML file); ``str(error)`` says what to do instead."""

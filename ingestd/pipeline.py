@@ -1,12 +1,23 @@
-"""One polling cycle: feeds → entries → pages → extraction → matching → store.
+"""Polling and ingestion: feeds → entries → pages → extraction → matching → store.
 
-    for feed in feeds:  fetch(feed) | parse | store entries as pending (+ validators)
-    for entry in pending: fetch(page) | extract (worker process) | link (serialised)
+    poll_feed(feed):     fetch(feed) | parse | store entries as pending (+ validators)
+    ingest_entry(entry): fetch(page) | extract (worker process) | link (serialised)
+    poll_once():         poll_feed for every active feed, then ingest_entry for every pending
+
+``ingest poll --once`` runs :meth:`Ingestor.poll_once`; the daemon
+(:mod:`ingestd.service`) calls :meth:`Ingestor.poll_feed` when a feed is due
+and :meth:`Ingestor.ingest_entry` as pending entries appear.
 
 The pipeline calls its dependencies in order and decides nothing itself:
 matching decisions live in :mod:`ingestd.match`, HTTP policy in
-:mod:`ingestd.fetch`. Every failure of one feed or page is logged, counted
-and left for the next cycle; it never stops the others.
+:mod:`ingestd.fetch`, scheduling in :mod:`ingestd.schedule` (reached through
+:class:`PipelineHooks`). Every failure of one feed or page is logged,
+counted and left for later; it never stops the others.
+
+Store access goes through a :class:`StoreAccess`: inline on the event loop
+for one-shot commands, or a dedicated writer thread in the daemon, so the
+loop never blocks on the database. Either way the calls run one at a time,
+which also serialises the match step (invariant 4).
 """
 
 from __future__ import annotations
@@ -14,10 +25,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from ingestd.errors import ExtractionError, FeedParseError, FetchError, RobotsDisallowedError
 from ingestd.extract.pool import ExtractionPool
@@ -25,18 +38,102 @@ from ingestd.feeds.parse import parse_feed
 from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
 from ingestd.fingerprint.params import DEFAULT_PARAMS
-from ingestd.match.linker import Linker, utcnow
+from ingestd.match.linker import Linker, LinkResult, utcnow
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.settings import Settings
+from ingestd.store import Store
 from ingestd.store.records import FeedRow, PendingEntry
-from ingestd.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # A page that failed this many times is given up (kept as 'failed' with
 # its last error, visible to the operator), so a dead link does not cost a
 # fetch every cycle for ever.
 MAX_PAGE_ATTEMPTS = 5
+
+
+class StoreAccess(Protocol):
+    """Runs store work where the store lives (one call at a time)."""
+
+    async def call(self, fn: Callable[[Store], T], *, batch: bool = False) -> T:
+        """Run ``fn(store)`` and return its result.
+
+        ``batch``: ``fn`` only touches the store, so it may share a
+        transaction with other such calls (group commit).
+        """
+        ...
+
+
+class InlineStore:
+    """Store calls made directly on the caller's thread (one-shot commands)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    async def call(self, fn: Callable[[Store], T], *, batch: bool = False) -> T:
+        """Run ``fn(store)`` now."""
+        return fn(self.store)
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll of one feed did.
+
+    ``result``: ``new`` (a full answer was parsed and saved), ``unchanged``
+    (304, or a body identical to the last one) or ``error``. ``headers``:
+    the final answer's headers (lower-cased), empty on error.
+    ``ttl_minutes``: the RSS ttl when a body was parsed. ``next_poll_at``:
+    set by the hooks when the daemon schedules the feed.
+    """
+
+    feed_id: int
+    url: str
+    result: str
+    status: int | None = None
+    entries: int = 0
+    new_entries: int = 0
+    error_kind: str | None = None
+    retry_after: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    parsed: bool = False
+    ttl_minutes: int | None = None
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryOutcome:
+    """What one pending entry became.
+
+    ``result``: ``stored`` (a new article), ``updated``, ``known`` (already
+    stored, nothing fetched or changed) or ``failed``. ``copy``: the new
+    article joined an existing story (a syndicated duplicate).
+    """
+
+    entry_id: int
+    result: str
+    copy: bool = False
+    error_kind: str | None = None
+    extract_seconds: float | None = None
+    link: LinkResult | None = None
+
+
+class PipelineHooks:
+    """Extension points run inside the pipeline's store transactions.
+
+    The default does nothing (``poll --once``); the daemon's hooks save the
+    next due time with the poll it follows, atomically.
+    """
+
+    def feed_polled(
+        self, store: Store, feed: FeedRow, outcome: PollOutcome, now: datetime
+    ) -> PollOutcome:
+        """Called in the transaction that saved a poll; may return an amended outcome."""
+        return outcome
+
+    def entry_failed(self, store: Store, entry: PendingEntry, give_up: bool, now: datetime) -> None:
+        """Called in the transaction that counted a failed page."""
 
 
 @dataclass
@@ -60,6 +157,29 @@ class CycleStats:
         data["errors"] = dict(self.errors)
         return data
 
+    def add_poll(self, outcome: PollOutcome) -> None:
+        """Count one feed poll."""
+        self.feeds_polled += 1
+        if outcome.result == "unchanged":
+            self.feeds_unchanged += 1
+        elif outcome.result == "error":
+            self.feeds_failed += 1
+            self.errors[f"feed_{outcome.error_kind}"] += 1
+        self.entries_new += outcome.new_entries
+
+    def add_entry(self, outcome: EntryOutcome) -> None:
+        """Count one pending entry's ingestion."""
+        if outcome.result == "failed":
+            self.pages_failed += 1
+            self.errors[f"page_{outcome.error_kind}"] += 1
+        elif outcome.result == "stored":
+            self.articles_stored += 1
+            self.copies_linked += outcome.copy
+        elif outcome.result == "updated":
+            self.articles_updated += 1
+        else:
+            self.articles_known += 1
+
 
 def outlet_table(settings: Settings) -> list[dict[str, object]]:
     """The configured outlets in the form the store syncs."""
@@ -76,22 +196,31 @@ def outlet_table(settings: Settings) -> list[dict[str, object]]:
 
 
 class Ingestor:
-    """Runs polling cycles against one store."""
+    """Polls feeds and ingests pending entries into one store.
+
+    Constructing it syncs the configured outlets into the store and warms
+    the matcher up, so construct it where the store lives (for the daemon:
+    inside its writer thread, with ``db`` the writer).
+    """
 
     def __init__(
         self,
         settings: Settings,
-        store: SqliteStore,
+        store: Store,
         fetcher: Fetcher,
         pool: ExtractionPool,
         *,
         clock: Callable[[], datetime] = utcnow,
+        db: StoreAccess | None = None,
+        hooks: PipelineHooks | None = None,
     ):
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
         self.clock = clock
+        self.db: StoreAccess = db or InlineStore(store)
+        self.hooks = hooks or PipelineHooks()
         store.sync_outlets(outlet_table(settings), clock())
         self.linker = Linker(
             store,
@@ -100,105 +229,129 @@ class Ingestor:
             window=timedelta(days=settings.match.dedup_window_days),
         )
         self.linker.warm_up(clock())
-        self._link_lock = asyncio.Lock()
 
     async def poll_once(self) -> CycleStats:
         """Poll every active feed once, then ingest every pending entry."""
         stats = CycleStats()
-        feeds = self.store.active_feeds()
-        await asyncio.gather(*(self._poll_feed(feed, stats) for feed in feeds))
-        pending = self.store.pending_entries()
-        await asyncio.gather(*(self._ingest_entry(entry, stats) for entry in pending))
+        feeds = await self.db.call(lambda store: store.active_feeds())
+        for outcome in await asyncio.gather(*(self.poll_feed(feed) for feed in feeds)):
+            stats.add_poll(outcome)
+        pending = await self.db.call(lambda store: store.pending_entries())
+        for result in await asyncio.gather(*(self.ingest_entry(entry) for entry in pending)):
+            stats.add_entry(result)
         return stats
 
-    async def _poll_feed(self, feed: FeedRow, stats: CycleStats) -> None:
-        stats.feeds_polled += 1
+    async def poll_feed(self, feed: FeedRow) -> PollOutcome:
+        """Fetch one feed and save what it revealed (entries + validators, atomically)."""
         try:
             # The fetcher bounds requests in flight ([fetch] concurrency),
             # taking a slot only once the host's turn has come.
             response = await self.fetcher.fetch(
                 feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
             )
-            if response.permanent_redirect:
-                move = follow_permanent_redirect(self.store, feed.id, response.url)
+            base = PollOutcome(feed.id, feed.url, "unchanged", response.status)
+            base = replace(base, headers=dict(response.headers))
+            if response.permanent_redirect:  # 301/308 on every hop: the feed moved
+                move = await self.db.call(
+                    lambda store: follow_permanent_redirect(store, feed.id, response.url)
+                )
                 if move.outcome == "merged":
-                    return  # the feed already at the new URL is polled in its own right
-            if response.not_modified:
-                stats.feeds_unchanged += 1
-                self.store.record_feed_unchanged(feed, self.clock())
-                log.info("feed unchanged", extra={"event": "feed_304", "feed": feed.url})
-                return
+                    # Another feed already has the new URL and is polled in its own right.
+                    return await self.db.call(
+                        lambda store: self._save_unchanged(store, feed, base), batch=True
+                    )
             body_hash = "sha256:" + hashlib.sha256(response.body).hexdigest()
-            if body_hash == feed.content_hash:
-                # Validators can lie (or be missing); an identical body is unchanged.
-                stats.feeds_unchanged += 1
-                self.store.record_feed_unchanged(feed, self.clock())
-                return
+            # Validators can lie (or be missing); an identical body is unchanged.
+            if response.not_modified or body_hash == feed.content_hash:
+                log.info("feed unchanged", extra={"event": "feed_304", "feed": feed.url})
+                return await self.db.call(
+                    lambda store: self._save_unchanged(store, feed, base), batch=True
+                )
             parsed = parse_feed(response.url, response.body)
-            added = self.store.record_feed_entries(
-                feed,
-                parsed.entries,
-                etag=response.etag,
-                last_modified=response.last_modified,
-                content_hash=body_hash,
-                now=self.clock(),
-            )
-            stats.entries_new += added
-            log.info(
-                "feed polled",
-                extra={
-                    "event": "feed_polled",
-                    "feed": feed.url,
-                    "entries": len(parsed.entries),
-                    "new": added,
-                },
-            )
         except (FetchError, FeedParseError) as error:
-            kind = error.kind if isinstance(error, FetchError) else "malformed_feed"
-            stats.feeds_failed += 1
-            stats.errors[f"feed_{kind}"] += 1
-            self.store.record_feed_error(feed, kind, str(error), self.clock())
-            log.warning(
-                "feed failed: %s",
-                error,
-                extra={"event": "feed_failed", "feed": feed.url, "kind": kind},
-            )
+            return await self._feed_failed(feed, error)
+        outcome = replace(
+            base,
+            result="new",
+            entries=len(parsed.entries),
+            parsed=True,
+            ttl_minutes=getattr(parsed, "ttl_minutes", None),
+        )
 
-    async def _ingest_entry(self, entry: PendingEntry, stats: CycleStats) -> None:
-        known = self.store.article_id_for(entry.url, entry.outlet_id, entry.guid)
-        if known is not None and entry.article_id is None:
+        def save(store: Store) -> PollOutcome:
+            now = self.clock()
+            with store.transaction():
+                added = store.record_feed_entries(
+                    feed,
+                    parsed.entries,
+                    etag=response.etag,
+                    last_modified=response.last_modified,
+                    content_hash=body_hash,
+                    now=now,
+                )
+                return self.hooks.feed_polled(store, feed, replace(outcome, new_entries=added), now)
+
+        saved = await self.db.call(save, batch=True)
+        log.info(
+            "feed polled",
+            extra={
+                "event": "feed_polled",
+                "feed": feed.url,
+                "status": saved.status,
+                "entries": saved.entries,
+                "new": saved.new_entries,
+            },
+        )
+        return saved
+
+    def _save_unchanged(self, store: Store, feed: FeedRow, outcome: PollOutcome) -> PollOutcome:
+        now = self.clock()
+        with store.transaction():
+            store.record_feed_unchanged(feed, now)
+            return self.hooks.feed_polled(store, feed, outcome, now)
+
+    async def _feed_failed(self, feed: FeedRow, error: FetchError | FeedParseError) -> PollOutcome:
+        if isinstance(error, FetchError):
+            outcome = PollOutcome(
+                feed.id,
+                feed.url,
+                "error",
+                status=error.status,
+                error_kind=error.kind,
+                retry_after=error.retry_after,
+            )
+        else:
+            outcome = PollOutcome(feed.id, feed.url, "error", error_kind="malformed_feed")
+        kind = outcome.error_kind or "unknown"
+
+        def save(store: Store) -> PollOutcome:
+            now = self.clock()
+            with store.transaction():
+                store.record_feed_error(feed, kind, str(error), now)
+                return self.hooks.feed_polled(store, feed, outcome, now)
+
+        log.warning(
+            "feed failed: %s",
+            error,
+            extra={"event": "feed_failed", "feed": feed.url, "kind": kind},
+        )
+        return await self.db.call(save, batch=True)
+
+    async def ingest_entry(self, entry: PendingEntry) -> EntryOutcome:
+        """Fetch, extract and store one pending entry's page."""
+        known = await self.db.call(lambda store: self._known_article(store, entry), batch=True)
+        if known:
             # Listed by another feed of the outlet, or seen before: no fetch.
-            self.store.entry_done(entry.id, known)
-            stats.articles_known += 1
-            return
+            return EntryOutcome(entry.id, "known")
+        started: float | None = None
         try:
             response = await self.fetcher.fetch(entry.raw_url, kind="page")
+            started = time.monotonic()
             article = await self.pool.extract(response.url, response.body)
         except (FetchError, ExtractionError) as error:
-            kind = error.kind if isinstance(error, FetchError) else "extraction"
-            stats.pages_failed += 1
-            stats.errors[f"page_{kind}"] += 1
-            # robots.txt forbidding the page will not change by retrying.
-            give_up = entry.attempts + 1 >= MAX_PAGE_ATTEMPTS or isinstance(
-                error, RobotsDisallowedError
-            )
-            self.store.entry_failed(entry.id, str(error), give_up=give_up)
-            log.warning(
-                "page failed: %s",
-                error,
-                extra={"event": "page_failed", "article": entry.url, "kind": kind},
-            )
-            return
-        async with self._link_lock:
-            result = self.linker.link(entry, article, self.clock())
-        if result.new:
-            stats.articles_stored += 1
-            if result.linked_to is not None:
-                stats.copies_linked += 1
-        elif result.rule == "updated":
-            stats.articles_updated += 1
-        else:
-            stats.articles_known += 1
+            return await self._entry_failed(entry, error)
+        extract_seconds = time.monotonic() - started
+        result = await self.db.call(lambda _store: self.linker.link(entry, article, self.clock()))
         log.info(
             "article stored",
             extra={
@@ -208,3 +361,46 @@ class Ingestor:
                 "rule": result.rule,
             },
         )
+        if result.new:
+            state = "stored"
+        elif result.rule == "updated":
+            state = "updated"
+        else:
+            state = "known"
+        return EntryOutcome(
+            entry.id,
+            state,
+            copy=result.new and result.linked_to is not None,
+            extract_seconds=extract_seconds,
+            link=result,
+        )
+
+    @staticmethod
+    def _known_article(store: Store, entry: PendingEntry) -> bool:
+        known = store.article_id_for(entry.url, entry.outlet_id, entry.guid)
+        if known is not None and entry.article_id is None:
+            store.entry_done(entry.id, known)
+            return True
+        return False
+
+    async def _entry_failed(
+        self, entry: PendingEntry, error: FetchError | ExtractionError
+    ) -> EntryOutcome:
+        kind = error.kind if isinstance(error, FetchError) else "extraction"
+        # robots.txt forbidding the page will not change by retrying.
+        give_up = entry.attempts + 1 >= MAX_PAGE_ATTEMPTS or isinstance(
+            error, RobotsDisallowedError
+        )
+
+        def save(store: Store) -> None:
+            with store.transaction():
+                store.entry_failed(entry.id, str(error), give_up=give_up)
+                self.hooks.entry_failed(store, entry, give_up, self.clock())
+
+        await self.db.call(save, batch=True)
+        log.warning(
+            "page failed: %s",
+            error,
+            extra={"event": "page_failed", "article": entry.url, "kind": kind},
+        )
+        return EntryOutcome(entry.id, "failed", error_kind=kind)

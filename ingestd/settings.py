@@ -12,14 +12,22 @@ documents every key with its default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ingestd.errors import ConfigError
 from ingestd.types import OutletRole
@@ -106,6 +114,104 @@ class MatchSettings(_Section):
     dedup_window_days: Annotated[int, Field(ge=1, le=3650)] = 14
 
 
+def _int_to_float(value: Any) -> Any:
+    # Strict mode refuses ints for float fields; "min_interval = 300" is fine.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+class ScheduleSettings(_Section):
+    """``[schedule]``: when each feed is polled (all durations in seconds).
+
+    A feed's normal interval follows how often it really publishes, kept
+    within ``min_interval`` .. ``max_interval`` and spread by ``jitter`` (a
+    fraction: 0.1 is ±10 %). After N consecutive errors a feed waits
+    ``backoff_base * 2**(N-1)``, at most ``backoff_max``; it is never disabled.
+    """
+
+    min_interval: PositiveFloat = 300.0
+    max_interval: PositiveFloat = 86400.0
+    jitter: Annotated[float, Field(ge=0.0, le=0.5)] = 0.1
+    backoff_base: PositiveFloat = 300.0
+    backoff_max: PositiveFloat = 21600.0
+
+    @field_validator(
+        "min_interval", "max_interval", "jitter", "backoff_base", "backoff_max", mode="before"
+    )
+    @classmethod
+    def _int_is_float(cls, value: Any) -> Any:
+        return _int_to_float(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScheduleSettings:
+        if self.max_interval < self.min_interval:
+            raise ValueError("max_interval must not be smaller than min_interval")
+        if self.backoff_max < self.backoff_base:
+            raise ValueError("backoff_max must not be smaller than backoff_base")
+        return self
+
+
+class ServiceSettings(_Section):
+    """``[service]``: the ``ingestd run`` process."""
+
+    # Seconds a stop request waits for in-flight work before abandoning it
+    # (abandoned pages stay pending and are fetched after the next start).
+    # systemd's TimeoutStopSec must be larger.
+    grace_period: PositiveFloat = 20.0
+
+    @field_validator("grace_period", mode="before")
+    @classmethod
+    def _int_is_float(cls, value: Any) -> Any:
+        return _int_to_float(value)
+
+
+class MetricsSettings(_Section):
+    """``[metrics]``: the Prometheus endpoint (off unless ``listen`` is set)."""
+
+    listen: str | None = None
+    # Serving metrics beyond this machine is a decision, not a default.
+    allow_non_loopback: bool = False
+
+    @model_validator(mode="after")
+    def _loopback_only(self) -> MetricsSettings:
+        if self.listen is not None:
+            host, _port = split_listen(self.listen)
+            if not self.allow_non_loopback and not _is_loopback(host):
+                raise ValueError(
+                    f"listen address {self.listen!r} is not a loopback address; set "
+                    "allow_non_loopback = true to serve metrics beyond this machine"
+                )
+        return self
+
+
+class LogSettings(_Section):
+    """``[log]``: how log lines look (the level is set with ``-v``)."""
+
+    format: Literal["auto", "json", "text"] = "auto"
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:9464"`` or ``"[::1]:9464"`` as (host, port); ValueError if malformed."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\[\]]+):(\d{1,5})", value.strip())
+    if match is None:
+        raise ValueError(f"must be HOST:PORT like 127.0.0.1:9464, got {value!r}")
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 0 < port < 65536:
+        raise ValueError(f"port must be 1..65535, got {port}")
+    return host, port
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class OutletSettings(_Section):
     """One ``[[outlets]]`` table: a news outlet and its feeds."""
 
@@ -150,6 +256,10 @@ class Settings(_Section):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
     outlets: list[OutletSettings] = Field(default_factory=list)
 
     @property

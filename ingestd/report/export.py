@@ -1,52 +1,186 @@
-"""Stories as JSON Lines: one object per story with its members and source chain."""
+"""Stories for other tools: JSON Lines (one story per line) or CSV (one row per member).
+
+Both read the public ``story_members`` view; stories are paged by id from
+``store_stories`` because the ``stories`` view aggregates every member on
+each query, which would make a paged export quadratic. ``since`` keeps the
+stories with a member first seen at or after it.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any, TextIO
 
-from ingestd.store.sqlite import SqliteStore
+from ingestd.store import Store
+from ingestd.store.values import db_time, py_json, py_time
+
+_PAGE = 500
+
+CSV_COLUMNS = (
+    "story_id",
+    "canonical_url",
+    "story_title",
+    "origin_outlet",
+    "origin_url",
+    "origin_attributed",
+    "origin_reason",
+    "origin_evidence",
+    "member_count",
+    "article_id",
+    "outlet",
+    "url",
+    "title",
+    "role",
+    "similarity",
+    "derived_from",
+    "published_at",
+    "first_seen_at",
+    "credits",
+    "evidence",
+)
 
 
-def story_objects(store: SqliteStore) -> Iterator[dict[str, Any]]:
-    """Every story in the export shape (see README, "export")."""
-    for row in store.export_rows():
-        story = row["story"]
-        members = []
-        for member in row["members"]:
-            members.append(
-                {
-                    "url": member["url"],
-                    "outlet": member["outlet"],
-                    "title": member["title"],
-                    "role": member["member_role"],
-                    "similarity": member["similarity"],
-                    "published_at": member["published_at"],
-                    "first_seen_at": member["first_seen_at"],
-                    "derived_from": member["derived_url"],
-                    "credits": json.loads(member["credits"]),
-                    "evidence": json.loads(member["evidence"]),
-                }
-            )
+def _iso(value: Any) -> str | None:
+    moment = py_time(value)
+    return None if moment is None else moment.isoformat()
+
+
+def story_objects(store: Store, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every story in the export shape (see README, "export"), in story id order."""
+    last = 0
+    since_clause = ""
+    since_params: tuple[Any, ...] = ()
+    if since is not None:
+        since_clause = " AND id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?)"
+        since_params = (db_time(since),)
+    while True:
+        stories = store.query(
+            "SELECT id, canonical_url, title, origin_outlet, origin_article_id,"
+            " origin_attributed, origin_reason, origin_evidence FROM store_stories"
+            f" WHERE id > ?{since_clause} ORDER BY id LIMIT ?",
+            (last, *since_params, _PAGE),
+        )
+        if not stories:
+            return
+        first, last = int(stories[0]["id"]), int(stories[-1]["id"])
+        members: dict[int, list[Any]] = {}
+        for row in store.query(
+            "SELECT story_id, article_id, url, outlet, title, member_role, similarity,"
+            " published_at, first_seen_at, derived_from_url, credits, evidence"
+            " FROM story_members WHERE story_id BETWEEN ? AND ?"
+            " ORDER BY story_id, CASE WHEN member_role = 'origin' THEN 0 ELSE 1 END,"
+            " first_seen_at, article_id",
+            (first, last),
+        ):
+            members.setdefault(int(row["story_id"]), []).append(row)
+        for story in stories:
+            rows = members.get(int(story["id"]), [])
+            if not rows:
+                continue  # a story without members is not visible in the views
+            yield _story_object(story, rows)
+
+
+def _story_object(story: Any, rows: list[Any]) -> dict[str, Any]:
+    origin_id = story["origin_article_id"]
+    origin_url = next((r["url"] for r in rows if r["article_id"] == origin_id), None)
+    return {
+        "story_id": int(story["id"]),
+        "canonical_url": story["canonical_url"],
+        "title": story["title"],
+        "origin_outlet": story["origin_outlet"],
+        "origin_url": origin_url,
+        "origin_attributed": bool(story["origin_attributed"]),
+        "origin_reason": story["origin_reason"],
+        "origin_evidence": py_json(story["origin_evidence"]),
+        "members": [
+            {
+                "url": member["url"],
+                "outlet": member["outlet"],
+                "title": member["title"],
+                "role": member["member_role"],
+                "similarity": member["similarity"],
+                "published_at": _iso(member["published_at"]),
+                "first_seen_at": _iso(member["first_seen_at"]),
+                "derived_from": member["derived_from_url"],
+                "credits": py_json(member["credits"]),
+                "evidence": py_json(member["evidence"]),
+                "article_id": int(member["article_id"]),
+            }
+            for member in rows
+        ],
+    }
+
+
+def write_jsonl(
+    store: Store,
+    out: TextIO,
+    since: datetime | None = None,
+    on_story: Callable[[int], None] | None = None,
+) -> int:
+    """Write every story as one JSON line; returns the number written.
+
+    ``on_story(count)`` is called after each story (progress display).
+    """
+
+    def emit(story: dict[str, Any]) -> None:
+        out.write(json.dumps(story, ensure_ascii=False, sort_keys=False))
+        out.write("\n")
+
+    return _each_story(store, since, emit, on_story)
+
+
+def _each_story(
+    store: Store,
+    since: datetime | None,
+    emit: Callable[[dict[str, Any]], None],
+    on_story: Callable[[int], None] | None,
+) -> int:
+    count = 0
+    for story in story_objects(store, since):
+        emit(story)
+        count += 1
+        if on_story is not None:
+            on_story(count)
+    return count
+
+
+def csv_rows(story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One flat row per member of a story object, story columns repeated."""
+    for member in story["members"]:
         yield {
-            "story_id": story["id"],
+            "story_id": story["story_id"],
             "canonical_url": story["canonical_url"],
-            "title": story["title"],
+            "story_title": story["title"],
             "origin_outlet": story["origin_outlet"],
             "origin_url": story["origin_url"],
-            "origin_attributed": bool(story["origin_attributed"]),
+            "origin_attributed": int(story["origin_attributed"]),
             "origin_reason": story["origin_reason"],
-            "origin_evidence": json.loads(story["origin_evidence"]),
-            "members": members,
+            "origin_evidence": json.dumps(story["origin_evidence"], ensure_ascii=False),
+            "member_count": len(story["members"]),
+            "article_id": member["article_id"],
+            "outlet": member["outlet"],
+            "url": member["url"],
+            "title": member["title"],
+            "role": member["role"],
+            "similarity": member["similarity"],
+            "derived_from": member["derived_from"],
+            "published_at": member["published_at"],
+            "first_seen_at": member["first_seen_at"],
+            "credits": json.dumps(member["credits"], ensure_ascii=False),
+            "evidence": json.dumps(member["evidence"], ensure_ascii=False),
         }
 
 
-def write_jsonl(store: SqliteStore, out: TextIO) -> int:
-    """Write every story as one JSON line; returns the number written."""
-    count = 0
-    for story in story_objects(store):
-        out.write(json.dumps(story, ensure_ascii=False, sort_keys=False))
-        out.write("\n")
-        count += 1
-    return count
+def write_csv(
+    store: Store,
+    out: TextIO,
+    since: datetime | None = None,
+    on_story: Callable[[int], None] | None = None,
+) -> int:
+    """Write one CSV row per story member (header first); returns the number of stories."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    return _each_story(store, since, lambda story: writer.writerows(csv_rows(story)), on_story)

@@ -1,1 +1,9 @@
-"""service stage."""
+"""service stage: ``ingestd run``, the long-running daemon.
+
+daemon.py     lifecycle: start, signals (TERM drains, second TERM forces, HUP reloads), stop
+scheduler.py  per-feed due times on APScheduler (the one module importing it)
+writer.py     the store's dedicated thread (the event loop never waits on the database)
+notify.py     systemd notifications (READY, WATCHDOG, STOPPING, STATUS)
+metrics.py    Prometheus counters and the endpoint (the one module importing prometheus_client)
+logs.py       logging set-up: JSON lines or text (the one module importing structlog)
+"""

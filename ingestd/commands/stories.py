@@ -1,0 +1,70 @@
+"""``ingestd stories``: recent stories, and one story's source chain as a tree."""
+
+from __future__ import annotations
+
+import click
+
+from ingestd.commands._common import (
+    FORMAT_OPTION,
+    echo_json,
+    echo_table,
+    emphasis,
+    opened_store,
+    since_option,
+    when,
+)
+from ingestd.ops.stories import list_stories, story_detail
+from ingestd.ops.tree import render_story, story_json
+
+
+@click.group()
+def stories() -> None:
+    """Read stories and their source chains."""
+
+
+@stories.command(name="list")
+@click.option("--since", help="Only stories seen since then: 24h, 7d, or a date like 2026-01-12.")
+@click.option("--outlet", help="Only stories with a member from this outlet (name or domain).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@FORMAT_OPTION
+@click.pass_context
+def list_command(
+    ctx: click.Context, since: str | None, outlet: str | None, limit: int, fmt: str
+) -> None:
+    """The most recently active stories, newest first."""
+    moment = since_option(since)
+    with opened_store(ctx) as store:
+        rows = list_stories(store, since=moment, outlet=outlet, limit=limit)
+    if fmt == "json":
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no stories match")
+        return
+    table = [
+        [
+            str(row["story_id"]),
+            when(row["last_seen_at"]),
+            str(row["member_count"]),
+            str(row["outlet_count"]),
+            row["origin_outlet"] + (" (attributed)" if row["origin_attributed"] else ""),
+            row["title"] or "(no title)",
+        ]
+        for row in rows
+    ]
+    echo_table(["ID", "LAST SEEN", "MEMBERS", "OUTLETS", "ORIGIN", "TITLE"], table)
+
+
+@stories.command()
+@click.argument("story_id", type=int)
+@FORMAT_OPTION
+@click.pass_context
+def show(ctx: click.Context, story_id: int, fmt: str) -> None:
+    """One story: origin with its evidence, and the source chain as a tree."""
+    with opened_store(ctx) as store:
+        detail = story_detail(store, story_id)
+    if fmt == "json":
+        echo_json(story_json(detail))
+        return
+    for line in render_story(detail, emphasis()):
+        click.echo(line)

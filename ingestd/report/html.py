@@ -1,0 +1,58 @@
+"""The report as ONE self-contained HTML file.
+
+Inline CSS, inline SVG charts (bars of copies per outlet, the copy graph in
+a circle layout); no scripts, fonts, images or links to fetch. Every string
+from the store is hostile input: the template is rendered by Jinja2 with
+autoescaping on, so titles, outlet names, URLs and error messages reach the
+page escaped, in text and in attributes alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ingestd.report.format import duration, moment, number, percent
+from ingestd.report.layout import BAR_LABEL_CHARS, bar_chart, circle_graph
+from ingestd.report.model import Report
+from ingestd.report.text import clean
+
+
+def web_link(url: str | None) -> str:
+    """``url`` when it is an http(s) address, else ``#``: a stored URL may be ``javascript:``."""
+    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return "#"
+
+
+def _printable(value: Any) -> Any:
+    """Every ``{{ value }}`` passes here before escaping: control characters become spaces."""
+    return clean(value) if isinstance(value, str) else value
+
+
+def _environment() -> Environment:
+    env = Environment(
+        finalize=_printable,
+        loader=PackageLoader("ingestd.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        link=web_link, percent=percent, duration=duration, moment=moment, number=number
+    )
+    return env
+
+
+def render_html(report: Report) -> str:
+    """The whole report as an HTML document."""
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        report=report,
+        bars=bar_chart(report.outlets),
+        graph=circle_graph(report.matrix.outlets, report.copy_edges),
+        label_chars=BAR_LABEL_CHARS,
+    )

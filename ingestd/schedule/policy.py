@@ -1,0 +1,154 @@
+"""When to poll a feed next: a pure function of its history, its hints and ``now``.
+
+Usage::
+
+    decision = next_poll(config, FeedHistory(entry_times, errors=0), hints, now, rng)
+    decision.at, decision.reason
+
+The normal interval follows how often the feed really publishes: with the
+``n`` most recent entry times, the typical gap is ``(now - oldest) / n`` and
+the feed is polled about twice per gap, within ``min_interval`` ..
+``max_interval``. Measuring to ``now`` (not to the newest entry) lets a feed
+that went quiet drift towards ``max_interval`` by itself, and a feed that
+wakes up come back as soon as new entries shorten the gap.
+
+After ``N`` consecutive errors the delay is ``backoff_base * 2**(N-1)``,
+capped at ``backoff_max``: a feed is never disabled, and its first success
+(errors back to 0) restores the normal interval.
+
+Server hints (Retry-After, Cache-Control max-age, Expires, RSS ttl) are
+floors: the next poll is never sooner than the largest, but no hint can
+push it past ``max_interval`` (a server cannot silence a feed for a year).
+Jitter spreads the normal and backoff delays so feeds do not move in lockstep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ingestd.schedule.hints import Hints
+
+__all__ = [
+    "Decision",
+    "FeedHistory",
+    "PolicyConfig",
+    "Uniform",
+    "next_poll",
+    "normal_interval",
+    "retry_delay",
+]
+
+# How many recent entries estimate the publishing rate: enough to smooth a
+# burst, few enough to follow a feed that changes pace within days.
+HISTORY_ENTRIES = 20
+# Polls per typical gap between entries: two keeps the delay between
+# publication and ingestion near a quarter of the gap on average.
+POLLS_PER_GAP = 2.0
+# A feed with no entry yet (new, or empty): poll hourly, within the bounds,
+# until it shows a pace.
+NO_HISTORY_INTERVAL = 3600.0
+
+
+class Uniform(Protocol):
+    """Where jitter comes from (``random.Random`` fits; tests pass a fixed one)."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """A number between a and b."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The bounds of the policy, in seconds (``[schedule]`` settings).
+
+    Usage: ``PolicyConfig(min_interval=300, max_interval=86400)``.
+    """
+
+    min_interval: float = 300.0
+    max_interval: float = 86400.0
+    jitter: float = 0.1
+    backoff_base: float = 300.0
+    backoff_max: float = 21600.0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHistory:
+    """What the policy knows of a feed.
+
+    ``entry_times``: publication times (discovery time when the feed gives
+    none) of its recent entries, any order, aware UTC. ``errors``:
+    consecutive failed polls up to and including the one just made.
+    """
+
+    entry_times: Sequence[datetime] = ()
+    errors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The next poll of a feed.
+
+    ``at``: when; ``interval``: the feed's normal interval (seconds, kept
+    for operators); ``reason``: adaptive, backoff, or the name of the hint
+    that set the floor (retry_after, max_age, expires, ttl).
+    """
+
+    at: datetime
+    interval: float
+    reason: str
+
+    def delay(self, now: datetime) -> float:
+        """Seconds from ``now`` to the poll."""
+        return (self.at - now).total_seconds()
+
+
+def normal_interval(config: PolicyConfig, entry_times: Sequence[datetime], now: datetime) -> float:
+    """The interval a healthy feed gets from its publishing pace (no jitter)."""
+    # A publication date in the future (a wrong clock, a scheduled post)
+    # counts as now: it must not make the pace look infinitely fast or slow.
+    recent = sorted((min(t, now) for t in entry_times), reverse=True)[:HISTORY_ENTRIES]
+    if not recent:
+        return _clamp(NO_HISTORY_INTERVAL, config.min_interval, config.max_interval)
+    span = (now - recent[-1]).total_seconds()
+    gap = span / len(recent)
+    return _clamp(gap / POLLS_PER_GAP, config.min_interval, config.max_interval)
+
+
+def next_poll(
+    config: PolicyConfig,
+    history: FeedHistory,
+    hints: Hints,
+    now: datetime,
+    rng: Uniform,
+) -> Decision:
+    """When to poll next, and why."""
+    interval = normal_interval(config, history.entry_times, now)
+    spread = 1.0 + rng.uniform(-config.jitter, config.jitter)
+    if history.errors > 0:
+        # 2**(N-1) grows past any cap quickly; stop the exponent early so a
+        # feed failing for months never overflows.
+        exponent = min(history.errors - 1, 60)
+        base = min(config.backoff_max, config.backoff_base * 2.0**exponent)
+        delay = min(config.backoff_max, base * spread)
+        reason = "backoff"
+    else:
+        delay = _clamp(interval * spread, config.min_interval, config.max_interval)
+        reason = "adaptive"
+    for name, seconds in hints.floors():
+        floor = min(seconds, config.max_interval)
+        if floor > delay:
+            delay, reason = floor, name
+    return Decision(at=now + timedelta(seconds=delay), interval=interval, reason=reason)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def retry_delay(config: PolicyConfig, attempts: int) -> float:
+    """Seconds before a failed page is tried again after ``attempts`` failures."""
+    exponent = min(max(attempts, 1) - 1, 60)
+    return min(config.backoff_max, config.backoff_base * 2.0**exponent)
