@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import select
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
@@ -18,8 +21,44 @@ from ingestd.errors import ExtractionError
 from ingestd.types import ExtractedArticle
 
 
-def _warm_up() -> None:
+def _warm_up(owner_pid: int) -> None:
+    # Ctrl-C in a terminal goes to the whole process group: the daemon
+    # decides what to do with in-flight pages, a worker must not die of it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with(owner_pid)
     import ingestd.extract.article  # noqa: F401  (imports trafilatura once per worker)
+
+
+def _exit_with(owner_pid: int) -> None:
+    """End this worker when the process that owns the pool dies.
+
+    A SIGKILLed owner (outside systemd's cgroup kill) would otherwise leave
+    its workers, and through them the forkserver, waiting for ever: each
+    worker holds the forkserver's "alive" pipe open. The watcher thread only
+    waits on a pidfd; it never touches trafilatura.
+    """
+    try:
+        pidfd = os.pidfd_open(owner_pid)
+    except (AttributeError, OSError):  # not Linux ≥ 5.3, or the owner is gone
+        if not _alive(owner_pid):
+            os._exit(0)
+        return
+
+    def watch() -> None:
+        select.select([pidfd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _extract(url: str, page: bytes) -> ExtractedArticle:
@@ -58,6 +97,7 @@ class ExtractionPool:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("forkserver"),
             initializer=_warm_up,
+            initargs=(os.getpid(),),
         )
 
     def close(self) -> None:
