@@ -20,9 +20,25 @@ only. Anything else is a bug and is left to crash loudly.
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _rebuild(cls: type[IngestdError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class IngestdError(Exception):
     """Base of every error ingestd raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (raised in an extraction worker,
+        # re-raised in the daemon). Exception's default pickling calls
+        # __init__(*args) with the formatted message, which the subclasses'
+        # own signatures refuse; an unpicklable result breaks the whole pool.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigError(IngestdError):

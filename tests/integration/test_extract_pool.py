@@ -72,3 +72,28 @@ def test_workers_ignore_sigint(tmp_path: Path) -> None:
     finally:
         owner.kill()
         owner.communicate()
+
+
+def test_a_page_without_text_fails_alone() -> None:
+    """A worker's ExtractionError reaches the caller as such; pages beside it still succeed."""
+    import asyncio
+
+    from ingestd.errors import ExtractionError
+    from ingestd.extract.pool import ExtractionPool
+
+    good = b"<html><body><article><p>" + b"Words of a page. " * 80 + b"</p></article></body></html>"
+    empty = b"<html><body></body></html>"
+
+    async def run() -> list[object]:
+        with ExtractionPool(2) as pool:
+            return await asyncio.gather(
+                pool.extract("https://x.test/empty", empty),
+                *(pool.extract(f"https://x.test/{i}", good) for i in range(3)),
+                return_exceptions=True,
+            )
+
+    results = asyncio.run(run())
+    assert isinstance(results[0], ExtractionError)
+    assert "no article text" in str(results[0])
+    for article in results[1:]:
+        assert not isinstance(article, BaseException), article
