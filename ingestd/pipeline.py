@@ -34,7 +34,6 @@ from typing import Protocol, TypeVar
 
 from ingestd.errors import ExtractionError, FeedParseError, FetchError, RobotsDisallowedError
 from ingestd.extract.pool import ExtractionPool
-from ingestd.feeds.parse import parse_feed
 from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
 from ingestd.fingerprint.params import DEFAULT_PARAMS
@@ -267,7 +266,9 @@ class Ingestor:
                 return await self.db.call(
                     lambda store: self._save_unchanged(store, feed, base), batch=True
                 )
-            parsed = parse_feed(response.url, response.body)
+            parsed = await self.pool.parse_feed(
+                response.url, response.body, response.content_type
+            )
         except (FetchError, FeedParseError) as error:
             return await self._feed_failed(feed, error)
         outcome = replace(

@@ -1,6 +1,6 @@
-"""Extraction in worker processes, so the event loop never blocks on it.
+"""Extraction and feed parsing in worker processes, so the event loop never blocks on them.
 
-Each worker imports trafilatura once (in its initializer). Processes are
+Each worker imports trafilatura and feedparser once (in its initializer). Processes are
 started with the ``forkserver`` method: forking a process that already runs
 threads (the event loop's executors) can deadlock or corrupt state.
 """
@@ -13,12 +13,16 @@ import os
 import select
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
+from typing import Any, TypeVar
 
-from ingestd.errors import ExtractionError
-from ingestd.types import ExtractedArticle
+from ingestd.errors import ExtractionError, FeedParseError
+from ingestd.types import ExtractedArticle, ParsedFeed
+
+T = TypeVar("T")
 
 
 def _warm_up(owner_pid: int) -> None:
@@ -26,7 +30,8 @@ def _warm_up(owner_pid: int) -> None:
     # decides what to do with in-flight pages, a worker must not die of it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(owner_pid)
-    import ingestd.extract.article  # noqa: F401  (imports trafilatura once per worker)
+    import ingestd.extract.article
+    import ingestd.feeds.parse  # noqa: F401  (and feedparser)
 
 
 def _exit_with(owner_pid: int) -> None:
@@ -59,6 +64,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _parse(url: str, body: bytes, content_type: str | None) -> ParsedFeed:
+    from ingestd.feeds.parse import parse_feed
+
+    return parse_feed(url, body, content_type=content_type)
 
 
 def _extract(url: str, page: bytes) -> ExtractedArticle:
@@ -108,15 +119,29 @@ class ExtractionPool:
 
     async def extract(self, url: str, page: bytes) -> ExtractedArticle:
         """Extract one page in a worker; a crashed worker is replaced, the page reported."""
+        return await self._submit(
+            _extract, url, page, crashed=ExtractionError(url, "extraction worker crashed")
+        )
+
+    async def parse_feed(self, url: str, body: bytes, content_type: str | None) -> ParsedFeed:
+        """Parse one feed document in a worker (feedparser costs milliseconds of CPU)."""
+        return await self._submit(
+            _parse, url, body, content_type, crashed=FeedParseError(url, "parser worker crashed")
+        )
+
+    async def _submit(self, fn: Callable[..., T], *args: Any, crashed: Exception) -> T:
         if self._executor is None:
             self._start()
-        assert self._executor is not None
+        executor = self._executor
+        assert executor is not None
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, _extract, url, page)
+            return await loop.run_in_executor(executor, fn, *args)
         except BrokenProcessPool:
-            # A hostile page killed its worker (or the pool died): start a
-            # new pool so the rest goes on, and report this page.
-            self.close()
-            self._start()
-            raise ExtractionError(url, "extraction worker crashed") from None
+            # A hostile input killed its worker (or the pool died): start a
+            # new pool so the rest goes on, and report this input. Several
+            # callers see the same broken pool; only the first replaces it.
+            if self._executor is executor:
+                self.close()
+                self._start()
+            raise crashed from None
