@@ -27,8 +27,8 @@ from ingestd.fingerprint.params import DEFAULT_PARAMS
 from ingestd.match.linker import Linker, utcnow
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.settings import Settings
+from ingestd.store import Store
 from ingestd.store.records import FeedRow, PendingEntry
-from ingestd.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Ingestor:
     def __init__(
         self,
         settings: Settings,
-        store: SqliteStore,
+        store: Store,
         fetcher: Fetcher,
         pool: ExtractionPool,
         *,

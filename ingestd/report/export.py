@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from ingestd.store.sqlite import SqliteStore
+from ingestd.store import Store
 
 
-def story_objects(store: SqliteStore) -> Iterator[dict[str, Any]]:
+def story_objects(store: Store) -> Iterator[dict[str, Any]]:
     """Every story in the export shape (see README, "export")."""
     for row in store.export_rows():
         story = row["story"]
@@ -42,7 +42,7 @@ def story_objects(store: SqliteStore) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_jsonl(store: SqliteStore, out: TextIO) -> int:
+def write_jsonl(store: Store, out: TextIO) -> int:
     """Write every story as one JSON line; returns the number written."""
     count = 0
     for story in story_objects(store):
