@@ -8,6 +8,8 @@ Usage::
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ingestd.store import Store, open_store, redact
@@ -60,7 +62,7 @@ def status(ctx: click.Context) -> None:
     for line in lines:
         click.echo(line)
     if newer:
-        ctx.exit(1)
+        sys.exit(1)
 
 
 @db.command()

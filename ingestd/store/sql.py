@@ -521,7 +521,7 @@ class Store:
             self._driver.executemany(
                 "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
                 " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
-                " DO UPDATE SET article_count = article_count + 1",
+                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
                 [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
             )
             self.entry_done(article.entry_id, article_id)
