@@ -116,10 +116,42 @@ def _param(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
+class _Connection:
+    """What both drivers do alike over a DB-API connection ``_db``."""
+
+    where: str
+    _db: Any
+    _BEGIN = "BEGIN"
+
+    def _run(self, statement: str | bytes) -> None:
+        with _translated(self.where):
+            self._db.execute(statement)
+
+    def script(self, statement: str) -> None:
+        """Run one statement of a migration as written (no placeholders)."""
+        self._run(statement)
+
+    def begin(self) -> None:
+        """Open a write transaction."""
+        self._run(self._BEGIN)
+
+    def commit(self) -> None:
+        """Commit the open transaction."""
+        self._run("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back the open transaction."""
+        self._run("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
 # -- SQLite ----------------------------------------------------------------
 
 
-class SqliteDriver:
+class SqliteDriver(_Connection):
     """SQLite: WAL journal, busy timeout, foreign keys on; BEGIN IMMEDIATE writes.
 
     ``BEGIN IMMEDIATE`` takes the database's single write lock at the start of
@@ -128,6 +160,8 @@ class SqliteDriver:
     """
 
     dialect = SQLITE
+    _BEGIN = "BEGIN IMMEDIATE"
+    _db: sqlite3.Connection
 
     def __init__(self, path: Path, *, create: bool = True):
         self.path = path
@@ -154,22 +188,6 @@ class SqliteDriver:
         with _translated(self.where):
             self._db.executemany(sql, [tuple(map(_param, row)) for row in rows])
 
-    def script(self, statement: str) -> None:
-        with _translated(self.where):
-            self._db.execute(statement)
-
-    def begin(self) -> None:
-        with _translated(self.where):
-            self._db.execute("BEGIN IMMEDIATE")
-
-    def commit(self) -> None:
-        with _translated(self.where):
-            self._db.execute("COMMIT")
-
-    def rollback(self) -> None:
-        with _translated(self.where):
-            self._db.execute("ROLLBACK")
-
     def lock(self, key: int) -> None:
         del key  # BEGIN IMMEDIATE already holds the file's one write lock
 
@@ -185,9 +203,6 @@ class SqliteDriver:
             for p in (self.path, Path(f"{self.path}-wal"))
             if p.exists()  # the WAL file exists only while connections are open
         )
-
-    def close(self) -> None:
-        self._db.close()
 
 
 # -- PostgreSQL ------------------------------------------------------------
@@ -260,7 +275,7 @@ def pg_placeholders(sql: str) -> str:
     return _TOKENS.sub(replace, sql)
 
 
-class PostgresDriver:
+class PostgresDriver(_Connection):
     """PostgreSQL through psycopg 3: autocommit reads, explicit BEGIN for writes.
 
     Times are read in UTC (the session's time zone); :meth:`lock` is a
@@ -268,6 +283,7 @@ class PostgresDriver:
     """
 
     dialect = POSTGRESQL
+    _db: psycopg.Connection[Any]
 
     def __init__(self, url: str, *, create: bool = True):
         self.url = url
@@ -326,35 +342,23 @@ class PostgresDriver:
         with _translated(self.where), self._db.cursor() as cursor:
             cursor.executemany(pg_placeholders(sql), [tuple(map(_param, row)) for row in rows])
 
-    def script(self, statement: str) -> None:
-        with _translated(self.where):
-            self._db.execute(statement.encode("utf-8"))
-
-    def begin(self) -> None:
-        with _translated(self.where):
-            self._db.execute("BEGIN")
-
-    def commit(self) -> None:
-        with _translated(self.where):
-            self._db.execute("COMMIT")
-
-    def rollback(self) -> None:
-        with _translated(self.where):
-            self._db.execute("ROLLBACK")
-
     def lock(self, key: int) -> None:
         with _translated(self.where):
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
 
     def has_table(self, name: str) -> bool:
-        row = self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()
+        # A scan of the catalog with the statement's snapshot, not to_regclass():
+        # that reads the catalog cache, which may not yet know of a table
+        # another connection created while this one waited on a lock.
+        row = self.execute(
+            "SELECT count(*) FROM pg_catalog.pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = ?",
+            (name,),
+        ).fetchone()
         return bool(row[0])
 
     def size_bytes(self) -> int:
         return int(self.execute("SELECT pg_database_size(current_database())").fetchone()[0])
-
-    def close(self) -> None:
-        self._db.close()
 
 
 def _missing_database(error: psycopg.Error) -> bool:

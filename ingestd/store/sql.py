@@ -39,6 +39,7 @@ from ingestd.types import FeedEntry, OutletRole
 # The advisory lock key of the matching step: a fixed 32-bit number derived
 # from a name, so every ingestd process sharing one database agrees on it.
 MATCH_LOCK_KEY = zlib.crc32(b"ingestd.match")
+MIGRATE_LOCK_KEY = zlib.crc32(b"ingestd.migrate")
 
 _EXPORT_JSON = frozenset({"credits", "evidence", "origin_evidence", "aliases"})
 
@@ -108,6 +109,12 @@ class Store:
             if migration.version <= current:
                 continue
             with self.transaction():
+                # Several processes may start at once (workers sharing one
+                # PostgreSQL): one applies each migration, the others wait
+                # here and then find it applied.
+                self._driver.lock(MIGRATE_LOCK_KEY)
+                if self.schema_version() >= migration.version:
+                    continue
                 if migration.version == 1:
                     self._driver.script(
                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -495,29 +502,11 @@ class Store:
                         db_time(now),
                         article.site_name,
                         article.language,
-                        article.canonical_url,
-                        article.description,
-                        article.text,
-                        article.word_count,
-                        article.content_hash,
-                        db_json(article.credits),
-                        article.signature,
-                        article.signature_params,
+                        *_body(article),
                     ),
                 ).fetchone()[0]
             )
-            self._driver.execute(
-                "INSERT INTO store_article_versions (article_id, version, url, title, text,"
-                " content_hash, seen_at) VALUES (?, 1, ?, ?, ?, ?, ?)",
-                (
-                    article_id,
-                    article.url,
-                    article.title,
-                    article.text,
-                    article.content_hash,
-                    db_time(now),
-                ),
-            )
+            self._add_version(article_id, 1, article, now)
             self._driver.executemany(
                 "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
                 " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
@@ -551,33 +540,31 @@ class Store:
                         article.author,
                         db_time(article.published_at),
                         db_time(now),
-                        article.canonical_url,
-                        article.description,
-                        article.text,
-                        article.word_count,
-                        article.content_hash,
-                        db_json(article.credits),
-                        article.signature,
-                        article.signature_params,
+                        *_body(article),
                         version,
                         article_id,
                     ),
                 )
-                self._driver.execute(
-                    "INSERT INTO store_article_versions (article_id, version, url, title, text,"
-                    " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        article_id,
-                        version,
-                        article.url,
-                        article.title,
-                        article.text,
-                        article.content_hash,
-                        db_time(now),
-                    ),
-                )
+                self._add_version(article_id, version, article, now)
             self.entry_done(article.entry_id, article_id)
         return changed
+
+    def _add_version(
+        self, article_id: int, version: int, article: NewArticle, now: datetime
+    ) -> None:
+        self._driver.execute(
+            "INSERT INTO store_article_versions (article_id, version, url, title, text,"
+            " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                version,
+                article.url,
+                article.title,
+                article.text,
+                article.content_hash,
+                db_time(now),
+            ),
+        )
 
     def article_versions(self, article_id: int) -> list[dict[str, Any]]:
         """The stored versions of an article, oldest first (times as ISO text)."""
@@ -730,7 +717,7 @@ class Store:
             " LEFT JOIN store_articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
         )
         # One pass over all members in story order, merged with the stories,
-        # instead of one query per story.
+        # instead of one query per story; both cursors are read lazily.
         members = iter(
             self._driver.execute(
                 "SELECT a.story_id, a.id, a.url, a.title, a.published_at, a.first_seen_at,"
@@ -739,10 +726,10 @@ class Store:
                 " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id"
                 " LEFT JOIN store_articles d ON d.id = a.derived_from"
                 " ORDER BY a.story_id, a.member_role != 'origin', a.first_seen_at, a.id"
-            ).fetchall()
+            )
         )
         member = next(members, None)
-        for story in stories.fetchall():
+        for story in stories:
             rows = []
             while member is not None and member["story_id"] <= story["id"]:
                 if member["story_id"] == story["id"]:
@@ -775,6 +762,20 @@ class Store:
                 " WHERE f.active = 1 ORDER BY f.id"
             )
         ]
+
+
+def _body(article: NewArticle) -> tuple[Any, ...]:
+    """The columns canonical_url … signature_params of an article, as stored."""
+    return (
+        article.canonical_url,
+        article.description,
+        article.text,
+        article.word_count,
+        article.content_hash,
+        db_json(article.credits),
+        article.signature,
+        article.signature_params,
+    )
 
 
 def _plain(row: Any, skip: str | None = None) -> dict[str, Any]:

@@ -82,3 +82,23 @@ def synced(store: Store) -> tuple[dict[str, int], list[FeedRow]]:
     """Sync the two outlets; returns outlet ids by domain and the active feeds."""
     store.sync_outlets(OUTLETS, T0)
     return {o.domain: o.id for o in store.outlets()}, store.active_feeds()
+
+
+def le_monde_origin(store: Store, story: int, origin: int, copy: int, similarity: float) -> None:
+    """File ``copy`` as derived from ``origin``, Le Monde's article, in ``story``."""
+    store.update_story(
+        story,
+        origin_article_id=origin,
+        origin_outlet="Le Monde",
+        origin_domain="lemonde.fr",
+        attributed=False,
+        reason="earliest",
+        evidence=[{"kind": "earliest"}],
+        canonical_url="https://a/1",
+        title="T",
+        members=[
+            (origin, "origin", None, 1.0, {}),
+            (copy, "copy", origin, similarity, {"via": "similarity"}),
+        ],
+        now=T0,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,28 @@ def test_sqlite_path_store_is_the_same_class(tmp_path: Path) -> None:
         assert isinstance(store, Store)
         assert store.dialect == "sqlite"
         assert store.migrate() == 2
+
+
+def test_processes_starting_together_migrate_once(store_url: str) -> None:
+    # Workers sharing one database may all start (and migrate) at once.
+    with open_store(store_url):
+        pass  # create the empty database
+    barrier = threading.Barrier(3)
+    results: list[object] = []
+
+    def start() -> None:
+        try:
+            with open_store(store_url, create=False) as store:
+                barrier.wait(5)
+                results.append(store.migrate())
+        except BaseException as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == [2, 2, 2]
+    with open_store(store_url, create=False) as store:
+        assert store.query_one("SELECT count(*) FROM schema_migrations")[0] == 2

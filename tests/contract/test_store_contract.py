@@ -11,7 +11,7 @@ from ingestd.store import Store
 from ingestd.store.records import EdgeRecord, MemberRow
 from ingestd.store.values import db_time, py_json, py_time
 from ingestd.types import OutletRole
-from tests.contract.factories import OUTLETS, T0, article, entry, synced
+from tests.contract.factories import OUTLETS, T0, article, entry, le_monde_origin, synced
 
 
 def test_dialect_and_where(store: Store, store_url: str) -> None:
@@ -370,19 +370,7 @@ def test_export_rows_are_the_same_on_every_dialect(store: Store) -> None:
         T0,
     )
     lone = store.insert_article(article(0, ids["meguetaninfos.com"], "https://b/2"), None, T0)
-    store.update_story(
-        story_id,
-        origin_article_id=a,
-        origin_outlet="Le Monde",
-        origin_domain="lemonde.fr",
-        attributed=False,
-        reason="earliest",
-        evidence=[{"kind": "earliest"}],
-        canonical_url="https://a/1",
-        title="T",
-        members=[(a, "origin", None, 1.0, {}), (b, "copy", a, 0.5, {"via": "similarity"})],
-        now=T0,
-    )
+    le_monde_origin(store, story_id, a, b, 0.5)
     rows = list(store.export_rows())
     assert [r["story"]["id"] for r in rows] == [story_id, store.story_of(lone)]
     first = rows[0]

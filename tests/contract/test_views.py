@@ -10,7 +10,7 @@ import pytest
 
 from ingestd.store import Store
 from ingestd.store.contract import VIEW_COLUMNS
-from tests.contract.factories import T0, article, entry, synced
+from tests.contract.factories import T0, article, entry, le_monde_origin, synced
 
 README = Path(__file__).resolve().parents[2] / "storage" / "README.md"
 
@@ -69,19 +69,7 @@ def _fill(store: Store) -> None:
         "UPDATE store_feeds SET next_poll_at = ?, last_polled_at = ?",
         ("2026-01-12T10:00:00+00:00", "2026-01-12T09:00:00+00:00"),
     )
-    store.update_story(
-        story,
-        origin_article_id=a,
-        origin_outlet="Le Monde",
-        origin_domain="lemonde.fr",
-        attributed=False,
-        reason="earliest",
-        evidence=[{"kind": "earliest"}],
-        canonical_url="https://a/1",
-        title="T",
-        members=[(a, "origin", None, 1.0, {}), (b, "copy", a, 0.9, {"via": "similarity"})],
-        now=T0,
-    )
+    le_monde_origin(store, story, a, b, 0.9)
 
 
 @pytest.mark.parametrize("view", sorted(VIEW_COLUMNS))
