@@ -64,6 +64,12 @@ class Store:
     # -- lifecycle ---------------------------------------------------------
 
     @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database."""
+        path = getattr(self._driver, "path", None)
+        return path if isinstance(path, Path) else None
+
+    @property
     def where(self) -> str:
         """Where the database is, safe to print: a path, or a URL without password."""
         return self._driver.where

@@ -17,6 +17,10 @@ from tests.contract.factories import OUTLETS, T0, article, entry, le_monde_origi
 def test_dialect_and_where(store: Store, store_url: str) -> None:
     assert store.dialect == store_url.split(":")[0]
     assert store.where in store_url
+    if store.dialect == "sqlite":
+        assert store.path is not None and str(store.path) == store.where
+    else:
+        assert store.path is None
 
 
 # -- outlets and feeds --------------------------------------------------------
