@@ -15,15 +15,16 @@ from pathlib import Path
 import click
 
 from ingestd import __version__
-from ingestd.errors import ConfigError, IngestdError, StoreError
+from ingestd.errors import ConfigError, IngestdError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
 from ingestd.fetch.limits import FetchLimits
 from ingestd.ops.stories import story_ids_since
 from ingestd.pipeline import CycleStats, Ingestor
 from ingestd.report.export import write_csv, write_jsonl
-from ingestd.settings import Settings, load_settings, sqlite_path
-from ingestd.store.sqlite import SqliteStore
+from ingestd.settings import Settings, load_settings
+from ingestd.store import Store
+from ingestd.store import open_store as open_store_url
 
 log = logging.getLogger("ingestd")
 
@@ -48,16 +49,18 @@ def settings_from(ctx: click.Context) -> Settings:
     return settings
 
 
-def open_store(settings: Settings, *, create: bool = True) -> SqliteStore:
-    """Open (and migrate) the configured store."""
-    path = sqlite_path(settings.storage.url)
-    if path is None:
-        raise StoreError(
-            f"storage url {settings.storage.url!r}: only sqlite:/// stores are supported "
-            "by this version"
-        )
-    store = SqliteStore(path, create=create)
-    store.migrate()
+def open_store(settings: Settings, *, create: bool = True) -> Store:
+    """Open the configured store (SQLite or PostgreSQL) and migrate it.
+
+    Refuses (SchemaVersionError) a database whose schema is newer than this
+    ingestd; the store is closed again on any error.
+    """
+    store = open_store_url(settings.storage.url, create=create)
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
@@ -80,7 +83,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
-async def poll_once(settings: Settings, store: SqliteStore) -> CycleStats:
+async def poll_once(settings: Settings, store: Store) -> CycleStats:
     """One full polling cycle with fresh HTTP client and extraction pool."""
     with ExtractionPool(settings.extract.workers) as pool:
         async with Fetcher(fetch_limits(settings)) as fetcher:
@@ -244,6 +247,10 @@ cli.add_command(_report_command)
 from ingestd.commands.run import run as _run_command  # noqa: E402
 
 cli.add_command(_run_command)
+
+from ingestd.commands.db import db as db_command  # noqa: E402
+
+cli.add_command(db_command)
 
 
 def main() -> None:

@@ -2,8 +2,9 @@
 
 This is the one place that reads and writes the store for matching; the
 decisions themselves are the pure functions of :mod:`ingestd.match.verify`
-and :mod:`ingestd.match.origin`. Calls are serialised by the caller (one at
-a time per store), so two articles can never split one story in two.
+and :mod:`ingestd.match.origin`. Each step holds the store's matching lock
+(:meth:`ingestd.store.Store.match_lock`: one at a time per store, across
+processes), so two articles can never split one story in two.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from ingestd.match.origin import (
 )
 from ingestd.match.thresholds import Thresholds
 from ingestd.match.verify import Verdict, verify
+from ingestd.store import Store
 from ingestd.store.records import EdgeRecord, MemberRow, NewArticle, OutletRow, PendingEntry
-from ingestd.store.sqlite import SqliteStore
 from ingestd.text.normalize import normalize, split_paragraphs
 from ingestd.types import ExtractedArticle
 from ingestd.urls import domain_of
@@ -58,7 +59,7 @@ class Linker:
 
     def __init__(
         self,
-        store: SqliteStore,
+        store: Store,
         *,
         params: SignatureParams,
         thresholds: Thresholds,
@@ -99,7 +100,20 @@ class Linker:
 
         An entry that revisits a stored article (same URL, or same GUID at
         the same outlet) stores a new version of it, in the same story.
+        The whole look-up → candidates → verify → insert → assign step runs
+        under the store's matching lock (invariant 4), in one transaction;
+        the in-memory index learns the article only once that has committed.
         """
+        with self.store.match_lock():
+            result, features, signature = self._link_locked(entry, article, now)
+        if result.new or result.rule == "updated":
+            self.index.add(result.article_id, signature, features.size, features.lead_keys)
+            self._remember(result.article_id, features)
+        return result
+
+    def _link_locked(
+        self, entry: PendingEntry, article: ExtractedArticle, now: datetime
+    ) -> tuple[LinkResult, TextFeatures, U32Array]:
         existing = entry.article_id or self.store.article_id_for(
             entry.url, entry.outlet_id, entry.guid
         )
@@ -110,11 +124,9 @@ class Linker:
             changed = self.store.update_article(existing, record, now)
             story_id = self.store.story_of(existing)
             if changed:
-                with self.store.transaction():
-                    self.recompute_story(story_id, now)
-                self.index.add(existing, signature, features.size, features.lead_keys)
-                self._remember(existing, features)
-            return LinkResult(existing, story_id, False, None, "updated" if changed else None)
+                self.recompute_story(story_id, now)
+            result = LinkResult(existing, story_id, False, None, "updated" if changed else None)
+            return result, features, signature
 
         verdicts: list[tuple[int, Verdict]] = []
         candidates = self.index.candidates(signature, features.size, features.lead_keys)
@@ -134,23 +146,21 @@ class Linker:
                 key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
             )
         target_story = self.store.story_of(best[0]) if best else None
-        with self.store.transaction():
-            article_id = self.store.insert_article(record, target_story, now)
-            self.store.add_edges(
-                (
-                    self._edge(article_id, c, v)
-                    for c, v in verdicts
-                    if v.linked or v.score.containment >= self.thresholds.min_containment / 2
-                ),
-                now,
-            )
-            story_id = self.store.story_of(article_id)
-            self.recompute_story(story_id, now)
-        self.index.add(article_id, signature, features.size, features.lead_keys)
-        self._remember(article_id, features)
-        return LinkResult(
+        article_id = self.store.insert_article(record, target_story, now)
+        self.store.add_edges(
+            (
+                self._edge(article_id, c, v)
+                for c, v in verdicts
+                if v.linked or v.score.containment >= self.thresholds.min_containment / 2
+            ),
+            now,
+        )
+        story_id = self.store.story_of(article_id)
+        self.recompute_story(story_id, now)
+        result = LinkResult(
             article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
         )
+        return result, features, signature
 
     def _prepare(
         self, entry: PendingEntry, article: ExtractedArticle, now: datetime, *, revisit: bool

@@ -1,11 +1,42 @@
 """store stage: the database behind ingestd and the read contract in storage/.
 
-``Store`` is the store class other modules type against; ``SqliteStore`` is
-the embedded default.
+``Store`` is the one store class, the same code on every dialect;
+:func:`open_store` opens one from a ``[storage] url``:
+
+    store = open_store("sqlite:///var/lib/ingestd/ingestd.db")
+    store = open_store("postgresql://ingestd@db.example/ingestd")
+
+``SqliteStore`` is the historical name of ``Store`` (``SqliteStore(path)``
+opens an SQLite file).
 """
 
+from __future__ import annotations
+
+from ingestd.errors import StoreError
+from ingestd.settings import sqlite_path
+from ingestd.store.drivers import POSTGRESQL, SQLITE, PostgresDriver, SqliteDriver, redact
+from ingestd.store.sql import MATCH_LOCK_KEY, Store
 from ingestd.store.sqlite import SqliteStore
 
-Store = SqliteStore
+__all__ = ["MATCH_LOCK_KEY", "POSTGRESQL", "SQLITE", "SqliteStore", "Store", "open_store", "redact"]
 
-__all__ = ["SqliteStore", "Store"]
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Open the store at ``url`` (not migrated: call ``migrate()`` or ``check_schema()``).
+
+    ``sqlite:///PATH`` opens (or, with ``create``, creates) an SQLite file;
+    ``postgresql://…`` (or ``postgres://…``) connects to a server and, with
+    ``create``, creates the database if the server has none of that name.
+    Raises StoreError for an unknown scheme, a missing database when
+    ``create`` is false, or a server that does not answer; messages never
+    show the URL's password.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        return Store(SqliteDriver(path, create=create))
+    if url.startswith(("postgresql://", "postgres://")):
+        return Store(PostgresDriver(url, create=create))
+    raise StoreError(
+        f"storage url {redact(url)!r}: unknown scheme; use sqlite:///PATH "
+        "or postgresql://USER@HOST:PORT/DATABASE"
+    )

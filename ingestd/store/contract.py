@@ -1,0 +1,98 @@
+"""The read contract: the public views and their columns, in order.
+
+storage/README.md documents each column; the contract tests check that
+``select * from <view>`` gives exactly these columns on every dialect and
+that the README lists the same ones. Changing a view means a migration, a
+change here, and a migration note in the README.
+"""
+
+from __future__ import annotations
+
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stories": (
+        "story_id",
+        "canonical_url",
+        "title",
+        "origin_outlet",
+        "origin_domain",
+        "origin_article_id",
+        "origin_attributed",
+        "origin_reason",
+        "origin_evidence",
+        "first_seen_at",
+        "last_seen_at",
+        "member_count",
+        "outlet_count",
+        "copy_count",
+        "created_at",
+        "updated_at",
+    ),
+    "story_members": (
+        "story_id",
+        "article_id",
+        "outlet",
+        "outlet_domain",
+        "url",
+        "title",
+        "member_role",
+        "similarity",
+        "derived_from",
+        "derived_from_url",
+        "derived_from_outlet",
+        "evidence",
+        "credits",
+        "published_at",
+        "first_seen_at",
+    ),
+    "articles": (
+        "article_id",
+        "story_id",
+        "outlet",
+        "outlet_domain",
+        "url",
+        "guid",
+        "title",
+        "author",
+        "published_at",
+        "first_seen_at",
+        "updated_at",
+        "site_name",
+        "language",
+        "canonical_url",
+        "description",
+        "text",
+        "word_count",
+        "content_hash",
+        "member_role",
+        "version",
+    ),
+    "outlets": (
+        "outlet_id",
+        "name",
+        "domain",
+        "role",
+        "aliases",
+        "feed_count",
+        "article_count",
+        "created_at",
+    ),
+    "feeds": (
+        "feed_id",
+        "url",
+        "outlet",
+        "active",
+        "added_by",
+        "last_polled_at",
+        "last_success_at",
+        "last_error",
+        "last_error_kind",
+        "last_error_at",
+        "error_count",
+        "next_poll_at",
+        "entry_count",
+        "pending_count",
+        "article_count",
+        "created_at",
+    ),
+}
+"""Each public view's columns, in ``select *`` order."""

@@ -1,0 +1,805 @@
+"""The store, written once for every dialect (SQLite and PostgreSQL).
+
+Every method here speaks the portable SQL of the store's contract: ``?``
+placeholders, ``ON CONFLICT``, ``RETURNING id``, 0/1 for booleans, times
+written as ISO text through :func:`~ingestd.store.values.db_time` and read
+through :func:`~ingestd.store.values.py_time`, JSON through ``db_json`` /
+``py_json``. What differs between the databases (connecting, placeholder
+style, locking, error types) is the driver's job (:mod:`ingestd.store.drivers`).
+
+Every write happens inside :meth:`Store.transaction`, one ``BEGIN`` each
+(``BEGIN IMMEDIATE`` on SQLite), so a crash leaves either all of a step or
+none. The matching step runs under :meth:`Store.match_lock` (invariant 4).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingestd.errors import SchemaVersionError, StoreError
+from ingestd.store.drivers import Driver, SqliteDriver
+from ingestd.store.migrate import latest_version, migrations
+from ingestd.store.records import (
+    EdgeRecord,
+    FeedRow,
+    MemberRow,
+    NewArticle,
+    OutletRow,
+    PendingEntry,
+    StoredText,
+)
+from ingestd.store.values import db_json, db_time, py_json, py_time
+from ingestd.types import FeedEntry, OutletRole
+
+# The advisory lock key of the matching step: a fixed 32-bit number derived
+# from a name, so every ingestd process sharing one database agrees on it.
+MATCH_LOCK_KEY = zlib.crc32(b"ingestd.match")
+MIGRATE_LOCK_KEY = zlib.crc32(b"ingestd.migrate")
+
+_EXPORT_JSON = frozenset({"credits", "evidence", "origin_evidence", "aliases"})
+
+
+def _role(value: str | None) -> OutletRole | None:
+    return None if value is None else OutletRole(value)
+
+
+class Store:
+    """ingestd's store over one database connection, of either dialect.
+
+    Open one with :func:`ingestd.store.open_store` (a URL), or ``Store(path)``
+    for an SQLite file, or ``Store(driver)`` with an open driver.
+    """
+
+    def __init__(self, source: Driver | Path, *, create: bool = True):
+        self._driver: Driver = (
+            SqliteDriver(source, create=create) if isinstance(source, Path) else source
+        )
+        self._in_transaction = False
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database."""
+        path = getattr(self._driver, "path", None)
+        return path if isinstance(path, Path) else None
+
+    @property
+    def where(self) -> str:
+        """Where the database is, safe to print: a path, or a URL without password."""
+        return self._driver.where
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._driver.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """The applied schema version (0 for an empty database)."""
+        if not self._driver.has_table("schema_migrations"):
+            return 0
+        row = self._driver.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def latest_version(self) -> int:
+        """The schema version this ingestd writes."""
+        return latest_version(self.dialect)
+
+    def pending_migrations(self) -> list[tuple[int, str]]:
+        """(version, name) of the migrations not yet applied, in order."""
+        current = self.schema_version()
+        return [(m.version, m.name) for m in migrations(self.dialect) if m.version > current]
+
+    def _refuse_newer(self, current: int, latest: int) -> None:
+        if current > latest:
+            raise SchemaVersionError(
+                f"database {self.where} has schema version {current}, newer than the "
+                f"{latest} this ingestd knows: upgrade ingestd"
+            )
+
+    def migrate(self) -> int:
+        """Apply missing migrations, each in its own transaction; returns the version."""
+        current = self.schema_version()
+        self._refuse_newer(current, self.latest_version())
+        for migration in migrations(self.dialect):
+            if migration.version <= current:
+                continue
+            with self.transaction():
+                # Several processes may start at once (workers sharing one
+                # PostgreSQL): one applies each migration, the others wait
+                # here and then find it applied.
+                self._driver.lock(MIGRATE_LOCK_KEY)
+                if self.schema_version() >= migration.version:
+                    continue
+                if migration.version == 1:
+                    self._driver.script(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                        " applied_at TEXT NOT NULL)"
+                    )
+                for statement in _statements(migration.sql):
+                    self._driver.script(statement)
+                self._driver.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, db_time(datetime.now(UTC))),
+                )
+        return self.schema_version()
+
+    def check_schema(self) -> None:
+        """Refuse a database whose schema is newer than ours, or not migrated."""
+        current, latest = self.schema_version(), self.latest_version()
+        self._refuse_newer(current, latest)
+        if current < latest:
+            raise StoreError(
+                f"database {self.where} is at schema version {current}, expected {latest}: "
+                "run `ingestd db migrate`"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; nested calls join the outer one."""
+        if self._in_transaction:
+            yield
+            return
+        self._driver.begin()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._driver.rollback()
+            raise
+        else:
+            self._driver.commit()
+        finally:
+            self._in_transaction = False
+
+    @contextmanager
+    def match_lock(self) -> Iterator[None]:
+        """A transaction holding the store's matching lock (invariant 4).
+
+        The query-candidates → decide → insert → assign step of every
+        process sharing this store runs under it, one at a time, so two
+        workers can never split one story in two. On PostgreSQL it is a
+        transaction-scoped advisory lock (``pg_advisory_xact_lock``); on
+        SQLite the ``BEGIN IMMEDIATE`` write lock already serialises it.
+        Joins an open transaction (and then holds the lock until it ends).
+        """
+        with self.transaction():
+            self._driver.lock(MATCH_LOCK_KEY)
+            yield
+
+    # -- portable SQL surface ----------------------------------------------
+    # Code outside the store (scheduler, reports, operator commands) writes
+    # its queries against these methods with ``?`` placeholders and portable
+    # SQL (ON CONFLICT, RETURNING id, 0/1 for booleans, times via
+    # ingestd.store.values), so the same query runs on every dialect.
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect: ``"sqlite"`` or ``"postgresql"``."""
+        return self._driver.dialect
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a read query; rows index by column name."""
+        return self._driver.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any | None:
+        """The first row of a read query, or None."""
+        row: Any | None = self._driver.execute(sql, params).fetchone()
+        return row
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement (inside :meth:`transaction`); returns the row count."""
+        with self.transaction():
+            return self._driver.execute(sql, params).rowcount
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT … RETURNING id`` and return the new id."""
+        with self.transaction():
+            row = self._driver.execute(sql, params).fetchone()
+        if row is None:
+            raise StoreError(f"insert returned no id: {sql}")
+        return int(row[0])
+
+    def size_bytes(self) -> int:
+        """The database's size on disk (for benchmarks and `ingestd db status`)."""
+        return self._driver.size_bytes()
+
+    # -- outlets and feeds -------------------------------------------------
+
+    def sync_outlets(self, outlets: Sequence[dict[str, Any]], now: datetime) -> None:
+        """Make stored outlets and feeds match the configuration.
+
+        Each item has ``name``, ``domain``, ``role``, ``aliases``, ``feeds``.
+        Configured feeds no longer listed are deactivated, never deleted (their
+        entries and articles stay); feeds added with `ingestd feeds add` stay.
+        """
+        with self.transaction():
+            configured: set[str] = set()
+            for outlet in outlets:
+                row = self._driver.execute(
+                    "SELECT id FROM store_outlets WHERE name = ? OR domain = ?",
+                    (outlet["name"], outlet["domain"]),
+                ).fetchone()
+                values = (
+                    outlet["name"],
+                    outlet["domain"],
+                    outlet.get("role"),
+                    db_json(list(outlet.get("aliases", []))),
+                )
+                if row is None:
+                    outlet_id = self._driver.execute(
+                        "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
+                        " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                        (*values, db_time(now)),
+                    ).fetchone()[0]
+                else:
+                    outlet_id = row["id"]
+                    self._driver.execute(
+                        "UPDATE store_outlets SET name = ?, domain = ?, role = ?, aliases = ?"
+                        " WHERE id = ?",
+                        (*values, outlet_id),
+                    )
+                for url in outlet.get("feeds", []):
+                    configured.add(url)
+                    self._driver.execute(
+                        "INSERT INTO store_feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
+                        " active = 1, added_by = 'config'",
+                        (outlet_id, url, db_time(now)),
+                    )
+            for row in self._driver.execute(
+                "SELECT id, url FROM store_feeds WHERE active = 1 AND added_by = 'config'"
+            ).fetchall():
+                if row["url"] not in configured:
+                    self._driver.execute(
+                        "UPDATE store_feeds SET active = 0 WHERE id = ?", (row["id"],)
+                    )
+
+    def outlets(self) -> list[OutletRow]:
+        """All outlets."""
+        return [
+            OutletRow(
+                r["id"], r["name"], r["domain"], _role(r["role"]), tuple(py_json(r["aliases"]))
+            )
+            for r in self._driver.execute("SELECT * FROM store_outlets ORDER BY id")
+        ]
+
+    def active_feeds(self) -> list[FeedRow]:
+        """Feeds to poll, in id order."""
+        return [
+            FeedRow(
+                r["id"], r["outlet_id"], r["url"], r["etag"], r["last_modified"], r["content_hash"]
+            )
+            for r in self._driver.execute("SELECT * FROM store_feeds WHERE active = 1 ORDER BY id")
+        ]
+
+    def record_feed_entries(
+        self,
+        feed: FeedRow,
+        entries: Iterable[FeedEntry],
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        content_hash: str | None,
+        now: datetime,
+    ) -> int:
+        """Save a successful poll: new entries as pending AND the validators, atomically.
+
+        The validators are only ever saved together with the entries they
+        revealed, so a crash can never leave a 304 hiding unseen entries.
+        Returns the number of new entries.
+        """
+        added = 0
+        with self.transaction():
+            for entry in entries:
+                cursor = self._driver.execute(
+                    "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
+                    " updated_at, state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
+                    # A known GUID whose link or update time changed is an
+                    # updated article: fetch it again (it keeps its story).
+                    " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
+                    " raw_url = excluded.raw_url, title = excluded.title,"
+                    " updated_at = excluded.updated_at, state = 'pending', attempts = 0"
+                    " WHERE store_entries.state != 'pending'"
+                    " AND (store_entries.url != excluded.url"
+                    " OR store_entries.updated_at IS DISTINCT FROM excluded.updated_at)",
+                    (
+                        feed.id,
+                        entry.guid,
+                        entry.url,
+                        entry.raw_url,
+                        entry.title,
+                        db_time(entry.published_at),
+                        db_time(entry.updated_at),
+                        db_time(now),
+                    ),
+                )
+                added += cursor.rowcount
+            self._driver.execute(
+                "UPDATE store_feeds SET etag = ?, last_modified = ?, content_hash = ?,"
+                " last_polled_at = ?, last_success_at = ?, error_count = 0 WHERE id = ?",
+                (etag, last_modified, content_hash, db_time(now), db_time(now), feed.id),
+            )
+        return added
+
+    def record_feed_unchanged(self, feed: FeedRow, now: datetime) -> None:
+        """A poll that found nothing new (304 or same body)."""
+        with self.transaction():
+            self._driver.execute(
+                "UPDATE store_feeds SET last_polled_at = ?, last_success_at = ?, error_count = 0"
+                " WHERE id = ?",
+                (db_time(now), db_time(now), feed.id),
+            )
+
+    def record_feed_error(self, feed: FeedRow, kind: str, message: str, now: datetime) -> None:
+        """A failed poll: the error is kept with the feed, counted, never fatal."""
+        with self.transaction():
+            self._driver.execute(
+                "UPDATE store_feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
+                " last_error_at = ?, error_count = error_count + 1 WHERE id = ?",
+                (db_time(now), message, kind, db_time(now), feed.id),
+            )
+
+    # -- entries -----------------------------------------------------------
+
+    def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
+        """Entries still to fetch, oldest first."""
+        rows = self._driver.execute(
+            "SELECT e.*, f.outlet_id FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
+            " WHERE e.state = 'pending' ORDER BY e.id LIMIT ?",
+            (limit,),
+        )
+        return [
+            PendingEntry(
+                r["id"],
+                r["feed_id"],
+                r["outlet_id"],
+                r["guid"],
+                r["url"],
+                r["raw_url"],
+                r["title"],
+                py_time(r["published_at"]),
+                r["attempts"],
+                r["article_id"],
+            )
+            for r in rows
+        ]
+
+    def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
+        """Count a failed attempt; ``give_up`` marks the entry failed for good."""
+        with self.transaction():
+            self._driver.execute(
+                "UPDATE store_entries SET attempts = attempts + 1, last_error = ?,"
+                " state = CASE WHEN ? = 1 THEN 'failed' ELSE state END WHERE id = ?",
+                (error, give_up, entry_id),
+            )
+
+    def entry_done(self, entry_id: int, article_id: int) -> None:
+        """Link an entry to the article that already holds its page."""
+        with self.transaction():
+            self._driver.execute(
+                "UPDATE store_entries SET state = 'done', article_id = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                (article_id, entry_id),
+            )
+
+    # -- articles ----------------------------------------------------------
+
+    def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
+        """The article already stored under this URL, or this GUID at this outlet."""
+        row = self._driver.execute("SELECT id FROM store_articles WHERE url = ?", (url,)).fetchone()
+        if row is None and guid:
+            row = self._driver.execute(
+                "SELECT id FROM store_articles WHERE outlet_id = ? AND guid = ?", (outlet_id, guid)
+            ).fetchone()
+        return None if row is None else int(row["id"])
+
+    def article_ids_with_hash(self, content_hash: str) -> list[int]:
+        """Articles whose full normalised text is identical."""
+        rows = self._driver.execute(
+            "SELECT id FROM store_articles WHERE content_hash = ? ORDER BY id", (content_hash,)
+        )
+        return [int(r["id"]) for r in rows]
+
+    def paragraph_counts(self, outlet_id: int, keys: Sequence[int]) -> dict[int, int]:
+        """How many articles of the outlet contained each paragraph key."""
+        counts: dict[int, int] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._driver.execute(
+                f"SELECT paragraph_key, article_count FROM store_outlet_paragraphs"
+                f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
+                (outlet_id, *chunk),
+            ):
+                counts[int(row[0])] = int(row[1])
+        return counts
+
+    def boilerplate_keys(self, min_articles: int) -> dict[int, set[int]]:
+        """Per outlet, the paragraph keys seen in at least ``min_articles`` articles."""
+        result: dict[int, set[int]] = {}
+        for row in self._driver.execute(
+            "SELECT outlet_id, paragraph_key FROM store_outlet_paragraphs WHERE article_count >= ?",
+            (min_articles,),
+        ):
+            result.setdefault(int(row[0]), set()).add(int(row[1]))
+        return result
+
+    def stored_text(self, article_id: int) -> StoredText | None:
+        """An article's text and credits, for verification."""
+        row = self._driver.execute(
+            "SELECT id, outlet_id, story_id, text, credits FROM store_articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None or row["text"] is None:
+            return None
+        return StoredText(
+            row["id"], row["outlet_id"], row["story_id"], row["text"], py_json(row["credits"])
+        )
+
+    def story_of(self, article_id: int) -> int:
+        """The story an article belongs to."""
+        row = self._driver.execute(
+            "SELECT story_id FROM store_articles WHERE id = ?", (article_id,)
+        )
+        return int(row.fetchone()[0])
+
+    def signatures_since(self, since: datetime, params_key: str) -> Iterator[tuple[int, bytes]]:
+        """(article id, signature) of articles first seen since ``since`` with these params."""
+        rows = self._driver.execute(
+            "SELECT id, signature FROM store_articles WHERE first_seen_at >= ? AND"
+            " signature_params = ? AND signature IS NOT NULL ORDER BY id",
+            (db_time(since), params_key),
+        )
+        for row in rows:
+            yield int(row[0]), bytes(row[1])
+
+    def insert_article(self, article: NewArticle, story_id: int | None, now: datetime) -> int:
+        """Store a new article, in ``story_id`` or in a new story of its own.
+
+        Also marks its entry done and counts its paragraphs for the outlet's
+        boilerplate statistics. Call inside :meth:`transaction` together with
+        the edges and the story update, so the step is atomic.
+        """
+        with self.transaction():
+            if story_id is None:
+                story_id = int(
+                    self._driver.execute(
+                        "INSERT INTO store_stories (origin_outlet, origin_reason, canonical_url,"
+                        " title, created_at, updated_at) VALUES ('', 'pending', ?, ?, ?, ?)"
+                        " RETURNING id",
+                        (
+                            article.canonical_url or article.url,
+                            article.title,
+                            db_time(now),
+                            db_time(now),
+                        ),
+                    ).fetchone()[0]
+                )
+            article_id = int(
+                self._driver.execute(
+                    "INSERT INTO store_articles (outlet_id, story_id, url, guid, title, author,"
+                    " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
+                    " description, text, word_count, content_hash, credits, signature,"
+                    " signature_params, member_role, similarity)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'copy', 0)"
+                    " RETURNING id",
+                    (
+                        article.outlet_id,
+                        story_id,
+                        article.url,
+                        article.guid,
+                        article.title,
+                        article.author,
+                        db_time(article.published_at),
+                        db_time(article.first_seen_at),
+                        db_time(now),
+                        article.site_name,
+                        article.language,
+                        *_body(article),
+                    ),
+                ).fetchone()[0]
+            )
+            self._add_version(article_id, 1, article, now)
+            self._driver.executemany(
+                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
+                " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
+                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
+                [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
+            )
+            self.entry_done(article.entry_id, article_id)
+        return article_id
+
+    def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
+        """Store a new version of an article in place; it keeps its story.
+
+        Returns False (and only marks the entry done) when the content did
+        not change. The earlier text stays in ``article_versions``.
+        """
+        with self.transaction():
+            row = self._driver.execute(
+                "SELECT content_hash, url, version FROM store_articles WHERE id = ?", (article_id,)
+            ).fetchone()
+            changed = bool(row["content_hash"] != article.content_hash or row["url"] != article.url)
+            if changed:
+                version = int(row["version"]) + 1
+                self._driver.execute(
+                    "UPDATE store_articles SET url = ?, title = ?, author = ?, published_at ="
+                    " coalesce(?, published_at), updated_at = ?, canonical_url = ?,"
+                    " description = ?, text = ?, word_count = ?, content_hash = ?, credits = ?,"
+                    " signature = ?, signature_params = ?, version = ? WHERE id = ?",
+                    (
+                        article.url,
+                        article.title,
+                        article.author,
+                        db_time(article.published_at),
+                        db_time(now),
+                        *_body(article),
+                        version,
+                        article_id,
+                    ),
+                )
+                self._add_version(article_id, version, article, now)
+            self.entry_done(article.entry_id, article_id)
+        return changed
+
+    def _add_version(
+        self, article_id: int, version: int, article: NewArticle, now: datetime
+    ) -> None:
+        self._driver.execute(
+            "INSERT INTO store_article_versions (article_id, version, url, title, text,"
+            " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                version,
+                article.url,
+                article.title,
+                article.text,
+                article.content_hash,
+                db_time(now),
+            ),
+        )
+
+    def article_versions(self, article_id: int) -> list[dict[str, Any]]:
+        """The stored versions of an article, oldest first (times as ISO text)."""
+        return [
+            _plain(r)
+            for r in self._driver.execute(
+                "SELECT version, url, title, content_hash, seen_at FROM store_article_versions"
+                " WHERE article_id = ? ORDER BY version",
+                (article_id,),
+            )
+        ]
+
+    def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
+        """Record verified comparisons (kept or replaced, never duplicated)."""
+        with self.transaction():
+            self._driver.executemany(
+                "INSERT INTO store_match_edges (article_a, article_b, shared, size_a, size_b,"
+                " jaccard, rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (article_a, article_b) DO UPDATE SET shared = excluded.shared,"
+                " size_a = excluded.size_a, size_b = excluded.size_b,"
+                " jaccard = excluded.jaccard, rule = excluded.rule, linked = excluded.linked",
+                [
+                    (
+                        e.article_a,
+                        e.article_b,
+                        e.shared,
+                        e.size_a,
+                        e.size_b,
+                        e.jaccard,
+                        e.rule,
+                        e.linked,
+                        db_time(now),
+                    )
+                    for e in edges
+                ],
+            )
+
+    # -- stories -----------------------------------------------------------
+
+    def story_members(self, story_id: int) -> list[MemberRow]:
+        """Members of a story with their outlet facts."""
+        rows = self._driver.execute(
+            "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
+            " a.canonical_url, a.title, a.credits, o.name, o.domain, o.role"
+            " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
+            " ORDER BY a.id",
+            (story_id,),
+        )
+        return [
+            MemberRow(
+                article_id=r["id"],
+                url=r["url"],
+                outlet_name=r["name"],
+                outlet_domain=r["domain"],
+                outlet_role=_role(r["role"]),
+                published_at=py_time(r["published_at"]),
+                first_seen_at=py_time(r["first_seen_at"]) or datetime.now(UTC),
+                word_count=r["word_count"],
+                canonical_url=r["canonical_url"],
+                title=r["title"],
+                credits=py_json(r["credits"]),
+            )
+            for r in rows
+        ]
+
+    def edges_among(self, article_ids: Sequence[int]) -> list[EdgeRecord]:
+        """Recorded comparisons between the given articles."""
+        if len(article_ids) < 2:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        rows = self._driver.execute(
+            f"SELECT * FROM store_match_edges WHERE linked = 1 AND article_a IN ({marks})"
+            f" AND article_b IN ({marks})",
+            (*article_ids, *article_ids),
+        )
+        return [
+            EdgeRecord(
+                r["article_a"],
+                r["article_b"],
+                r["shared"],
+                r["size_a"],
+                r["size_b"],
+                r["jaccard"],
+                r["rule"],
+                bool(r["linked"]),
+            )
+            for r in rows
+        ]
+
+    def update_story(
+        self,
+        story_id: int,
+        *,
+        origin_article_id: int | None,
+        origin_outlet: str,
+        origin_domain: str | None,
+        attributed: bool,
+        reason: str,
+        evidence: list[dict[str, Any]],
+        canonical_url: str,
+        title: str | None,
+        members: Sequence[tuple[int, str, int | None, float, dict[str, Any]]],
+        now: datetime,
+    ) -> None:
+        """Write a story's origin and each member's (role, derived_from, similarity, evidence)."""
+        with self.transaction():
+            self._driver.execute(
+                "UPDATE store_stories SET origin_article_id = ?, origin_outlet = ?,"
+                " origin_domain = ?, origin_attributed = ?, origin_reason = ?, origin_evidence = ?,"
+                " canonical_url = ?, title = ?, updated_at = ? WHERE id = ?",
+                (
+                    origin_article_id,
+                    origin_outlet,
+                    origin_domain,
+                    attributed,
+                    reason,
+                    db_json(evidence),
+                    canonical_url,
+                    title,
+                    db_time(now),
+                    story_id,
+                ),
+            )
+            self._driver.executemany(
+                "UPDATE store_articles SET member_role = ?, derived_from = ?, similarity = ?,"
+                " evidence = ? WHERE id = ? AND story_id = ?",
+                [
+                    (
+                        role,
+                        derived,
+                        similarity,
+                        db_json(ev),
+                        article_id,
+                        story_id,
+                    )
+                    for article_id, role, derived, similarity, ev in members
+                ],
+            )
+
+    # -- reading for export and reports -------------------------------------
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """Stories with their members, one dict per story, in story id order.
+
+        Values are the same on every dialect: times as ISO 8601 text in UTC,
+        JSON columns as JSON text, booleans as 0/1.
+        """
+        stories = self._driver.execute(
+            "SELECT s.*, oa.url AS origin_url FROM store_stories s"
+            " LEFT JOIN store_articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
+        )
+        # One pass over all members in story order, merged with the stories,
+        # instead of one query per story; both cursors are read lazily.
+        members = iter(
+            self._driver.execute(
+                "SELECT a.story_id, a.id, a.url, a.title, a.published_at, a.first_seen_at,"
+                " a.member_role, a.similarity, a.derived_from, a.evidence, a.credits,"
+                " d.url AS derived_url, o.name AS outlet"
+                " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id"
+                " LEFT JOIN store_articles d ON d.id = a.derived_from"
+                " ORDER BY a.story_id, a.member_role != 'origin', a.first_seen_at, a.id"
+            )
+        )
+        member = next(members, None)
+        for story in stories:
+            rows = []
+            while member is not None and member["story_id"] <= story["id"]:
+                if member["story_id"] == story["id"]:
+                    rows.append(_plain(member, skip="story_id"))
+                member = next(members, None)
+            yield {"story": _plain(story), "members": rows}
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        result = {}
+        for table in ("outlets", "feeds", "entries", "articles", "stories", "match_edges"):
+            result[table] = int(
+                self._driver.execute(f"SELECT count(*) FROM store_{table}").fetchone()[0]
+            )
+        for state in ("pending", "done", "failed"):
+            row = self._driver.execute(
+                "SELECT count(*) FROM store_entries WHERE state = ?", (state,)
+            )
+            result[f"entries_{state}"] = int(row.fetchone()[0])
+        return result
+
+    def feed_health(self) -> list[dict[str, Any]]:
+        """Per feed: last success, last error and error count (times as ISO text)."""
+        return [
+            _plain(r)
+            for r in self._driver.execute(
+                "SELECT f.id, f.url, o.name AS outlet, f.last_success_at, f.last_error,"
+                " f.last_error_kind, f.error_count"
+                " FROM store_feeds f JOIN store_outlets o ON o.id = f.outlet_id"
+                " WHERE f.active = 1 ORDER BY f.id"
+            )
+        ]
+
+
+def _body(article: NewArticle) -> tuple[Any, ...]:
+    """The columns canonical_url … signature_params of an article, as stored."""
+    return (
+        article.canonical_url,
+        article.description,
+        article.text,
+        article.word_count,
+        article.content_hash,
+        db_json(article.credits),
+        article.signature,
+        article.signature_params,
+    )
+
+
+def _plain(row: Any, skip: str | None = None) -> dict[str, Any]:
+    """A row as a dict with dialect-neutral values (ISO times, JSON text)."""
+    result = {}
+    for key in row.keys():  # noqa: SIM118 -- rows are not mappings; keys() is their API
+        if key == skip:
+            continue
+        value = row[key]
+        if isinstance(value, datetime):
+            value = db_time(value)
+        elif key in _EXPORT_JSON and value is not None and not isinstance(value, str):
+            value = db_json(value)
+        result[key] = value
+    return result
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside strings here)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
