@@ -2,7 +2,7 @@
 -- same tables, same columns, same constraints, PostgreSQL types:
 --   ids            BIGINT identity (BY DEFAULT, so explicit ids load as on SQLite)
 --   times          timestamptz (SQLite: ISO 8601 text in UTC)
---   JSON           jsonb (SQLite: JSON text)
+--   JSON           json, kept as written (SQLite: JSON text); cast to jsonb to index or compare
 --   booleans       smallint 0/1 (the portable SQL uses 0/1 on every dialect)
 --   fractions      double precision (SQLite: REAL)
 --   signatures     bytea (SQLite: BLOB)
@@ -13,7 +13,7 @@ CREATE TABLE outlets (
     name        TEXT NOT NULL UNIQUE,
     domain      TEXT NOT NULL UNIQUE,
     role        TEXT CHECK (role IN ('original', 'wire', 'aggregator')),
-    aliases     JSONB NOT NULL DEFAULT '[]',
+    aliases     JSON NOT NULL DEFAULT '[]',
     created_at  TIMESTAMPTZ NOT NULL
 );
 
@@ -42,7 +42,7 @@ CREATE TABLE stories (
     origin_domain      TEXT,
     origin_attributed  SMALLINT NOT NULL DEFAULT 0 CHECK (origin_attributed IN (0, 1)),
     origin_reason      TEXT NOT NULL,
-    origin_evidence    JSONB NOT NULL DEFAULT '[]',
+    origin_evidence    JSON NOT NULL DEFAULT '[]',
     canonical_url      TEXT NOT NULL,
     title              TEXT,
     created_at         TIMESTAMPTZ NOT NULL,
@@ -67,13 +67,13 @@ CREATE TABLE articles (
     text              TEXT,
     word_count        INTEGER NOT NULL,
     content_hash      TEXT NOT NULL,
-    credits           JSONB NOT NULL DEFAULT '[]',
+    credits           JSON NOT NULL DEFAULT '[]',
     signature         BYTEA,
     signature_params  TEXT NOT NULL,
     member_role       TEXT NOT NULL CHECK (member_role IN ('origin', 'copy')),
     similarity        DOUBLE PRECISION NOT NULL,
     derived_from      BIGINT REFERENCES articles (id),
-    evidence          JSONB NOT NULL DEFAULT '{}',
+    evidence          JSON NOT NULL DEFAULT '{}',
     version           INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX articles_story ON articles (story_id);

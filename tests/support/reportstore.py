@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingestd.store import Store, open_store
 from ingestd.store.records import EdgeRecord, NewArticle
 from ingestd.store.sqlite import SqliteStore
 from ingestd.types import FeedEntry
@@ -173,7 +174,14 @@ def build_known_store(path: Path) -> dict[str, int]:
         store.close()
 
 
-def _fill(store: SqliteStore) -> dict[str, int]:
+def build_known_store_at(url: str) -> dict[str, int]:
+    """The same known content in the store at ``url`` (any dialect)."""
+    with open_store(url) as store:
+        store.migrate()
+        return _fill(store)
+
+
+def _fill(store: Store) -> dict[str, int]:
     store.sync_outlets(OUTLETS, t(1, 0))
     feeds = {f.url: f for f in store.active_feeds()}
     outlet_of = {f.url: f.outlet_id for f in feeds.values()}
