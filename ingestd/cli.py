@@ -11,20 +11,21 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ingestd import __version__
 from ingestd.errors import ConfigError, IngestdError
-from ingestd.extract.pool import ExtractionPool
-from ingestd.fetch.client import Fetcher
 from ingestd.fetch.limits import FetchLimits
 from ingestd.ops.stories import story_ids_since
-from ingestd.pipeline import CycleStats, Ingestor
 from ingestd.report.export import write_csv, write_jsonl
 from ingestd.settings import Settings, load_settings
 from ingestd.store import Store
 from ingestd.store import open_store as open_store_url
+
+if TYPE_CHECKING:
+    from ingestd.pipeline import CycleStats
 
 log = logging.getLogger("ingestd")
 
@@ -85,6 +86,12 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 
 async def poll_once(settings: Settings, store: Store) -> CycleStats:
     """One full polling cycle with fresh HTTP client and extraction pool."""
+    # Imported here: the pipeline pulls in datasketch, numpy and the matcher,
+    # which read-only commands (report, stories, feeds list) never need.
+    from ingestd.extract.pool import ExtractionPool
+    from ingestd.fetch.client import Fetcher
+    from ingestd.pipeline import Ingestor
+
     with ExtractionPool(settings.extract.workers) as pool:
         async with Fetcher(fetch_limits(settings)) as fetcher:
             ingestor = Ingestor(settings, store, fetcher, pool)
