@@ -76,10 +76,9 @@ def run_demo(db: Path, workers: int, echo: Callable[[str], None]) -> dict[str, A
                 f" (similarity {member['similarity']:.2f}){credit_text}"
             )
     echo("")
-    echo(
-        f"done in {seconds:.1f}s. Next: ingestd --config FILE export --format jsonl "
-        "(or open the database with sqlite3)"
-    )
+    echo(f"done in {seconds:.1f}s. Next, on this database:")
+    echo(f"  ingestd report --db {db} --format html -o report.html")
+    echo(f"  sqlite3 -header {db} 'select story_id, origin_outlet, member_count from stories'")
     return {
         "articles": articles,
         "stories": len(stories),
