@@ -142,8 +142,13 @@ def test_sigkill_at_random_moments_ends_like_an_uninterrupted_run(
     outlets = serve_demo(local_server)
     expected = reference(tmp_path, outlets)
     total = len(expected["articles"])
-    serve_demo(local_server, page_delay=0.3)
-    proc = DaemonProcess(tmp_path, config_text(tmp_path / "ingestd.db", outlets, schedule=SCHEDULE))
+    # One page at a time, each slow: the work spans all ten kills (about
+    # one page per run), so most kills land while entries are pending.
+    serve_demo(local_server, page_delay=0.6)
+    config = config_text(
+        tmp_path / "ingestd.db", outlets, schedule=SCHEDULE, fetch={"concurrency": 1}
+    )
+    proc = DaemonProcess(tmp_path, config)
     mid_ingestion = 0
     progress = []
     try:
