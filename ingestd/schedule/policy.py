@@ -20,11 +20,16 @@ Server hints (Retry-After, Cache-Control max-age, Expires, RSS ttl) are
 floors: the next poll is never sooner than the largest, but no hint can
 push it past ``max_interval`` (a server cannot silence a feed for a year).
 Jitter spreads the normal and backoff delays so feeds do not move in lockstep.
+
+At start (and when a reload adds feeds), :func:`start_times` keeps every
+stored due time still ahead and spreads the overdue and never-polled feeds
+over a window that grows with their number, so a daemon that was down for a
+day does not fire every feed in the same second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -39,6 +44,7 @@ __all__ = [
     "next_poll",
     "normal_interval",
     "retry_delay",
+    "start_times",
 ]
 
 # How many recent entries estimate the publishing rate: enough to smooth a
@@ -50,6 +56,9 @@ POLLS_PER_GAP = 2.0
 # A feed with no entry yet (new, or empty): poll hourly, within the bounds,
 # until it shows a pace.
 NO_HISTORY_INTERVAL = 3600.0
+# Overdue feeds start at this rate after a restart: a few feeds start within
+# a fraction of a second, thousands over minutes (never beyond min_interval).
+START_POLLS_PER_SECOND = 20.0
 
 
 class Uniform(Protocol):
@@ -152,3 +161,24 @@ def retry_delay(config: PolicyConfig, attempts: int) -> float:
     """Seconds before a failed page is tried again after ``attempts`` failures."""
     exponent = min(max(attempts, 1) - 1, 60)
     return min(config.backoff_max, config.backoff_base * 2.0**exponent)
+
+
+def start_times(
+    config: PolicyConfig,
+    due: Mapping[int, datetime | None],
+    now: datetime,
+    rng: Uniform,
+) -> dict[int, datetime]:
+    """When each feed is first polled after a (re)start.
+
+    A due time still ahead is kept (a restart resumes, it does not poll a
+    feed polled a minute ago). Overdue and never-polled feeds are spread
+    uniformly over ``count / START_POLLS_PER_SECOND`` seconds, at most
+    ``min_interval``.
+    """
+    overdue = sorted(feed for feed, at in due.items() if at is None or at <= now)
+    window = min(config.min_interval, len(overdue) / START_POLLS_PER_SECOND)
+    times = {feed: at for feed, at in due.items() if at is not None and at > now}
+    for feed in overdue:
+        times[feed] = now + timedelta(seconds=rng.uniform(0.0, window))
+    return times

@@ -46,7 +46,7 @@ from ingestd.pipeline import (
 )
 from ingestd.schedule import state
 from ingestd.schedule.hints import parse_hints
-from ingestd.schedule.policy import PolicyConfig, Uniform, next_poll, retry_delay
+from ingestd.schedule.policy import PolicyConfig, Uniform, next_poll, retry_delay, start_times
 from ingestd.service.metrics import Metrics, MetricsServer
 from ingestd.service.notify import Notifier
 from ingestd.service.scheduler import FeedScheduler
@@ -366,10 +366,14 @@ class Daemon:
         """Plan every active feed at its stored due time; drop feeds no longer active."""
         due = await self.writer.call(state.due_times)
         planned = self.scheduler.planned()
-        now = self.clock()
-        for feed_id, at in due.items():
-            if feed_id not in planned and feed_id not in self._polling:
-                self.scheduler.plan(feed_id, at or now)
+        unplanned = {
+            feed_id: at
+            for feed_id, at in due.items()
+            if feed_id not in planned and feed_id not in self._polling
+        }
+        starts = start_times(self.hooks.policy, unplanned, self.clock(), self.hooks.rng)
+        for feed_id, at in starts.items():
+            self.scheduler.plan(feed_id, at)
         for feed_id in planned:
             if feed_id not in due:
                 self.scheduler.forget(feed_id)

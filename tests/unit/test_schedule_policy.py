@@ -190,3 +190,36 @@ def test_ttl_and_retry_after_pass_through() -> None:
     hints = parse_hints({}, NOW, ttl_minutes=30, retry_after=120.0)
     assert hints.floors() == [("retry_after", 120.0), ("ttl", 1800.0)]
     assert parse_hints({}, NOW, ttl_minutes=0).ttl is None
+
+
+def test_start_keeps_future_due_times_and_spreads_overdue_feeds() -> None:
+    from ingestd.schedule.policy import START_POLLS_PER_SECOND, start_times
+
+    ahead = NOW + timedelta(minutes=3)
+    due: dict[int, datetime | None] = {1: ahead, 2: None, 3: NOW - timedelta(days=1)}
+    due.update({100 + i: NOW - timedelta(hours=5) for i in range(1997)})
+    times = start_times(CONFIG, due, NOW, random.Random(7))
+    assert set(times) == set(due)
+    assert times[1] == ahead  # a restart resumes: not polled again right away
+    overdue = [times[f] for f in due if f != 1]
+    assert all(NOW <= at <= NOW + timedelta(seconds=CONFIG.min_interval) for at in overdue)
+    # 1,999 overdue feeds start over about 100 s, not in one second.
+    window = len(overdue) / START_POLLS_PER_SECOND
+    first_second = sum(at < NOW + timedelta(seconds=1) for at in overdue)
+    assert first_second < 3 * START_POLLS_PER_SECOND
+    assert max(overdue) - min(overdue) > timedelta(seconds=window * 0.9)
+
+
+def test_start_of_a_few_overdue_feeds_is_almost_immediate() -> None:
+    from ingestd.schedule.policy import start_times
+
+    times = start_times(CONFIG, {1: None, 2: NOW}, NOW, Fixed(1.0))
+    assert all(at - NOW <= timedelta(seconds=0.1) for at in times.values())
+
+
+def test_start_window_never_exceeds_min_interval() -> None:
+    from ingestd.schedule.policy import start_times
+
+    due: dict[int, datetime | None] = dict.fromkeys(range(100000))
+    times = start_times(CONFIG, due, NOW, Fixed(1.0))
+    assert max(times.values()) == NOW + timedelta(seconds=CONFIG.min_interval)
