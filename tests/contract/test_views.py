@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestd.store import Store
+from ingestd.store import Store, open_store
 from ingestd.store.contract import VIEW_COLUMNS
 from tests.contract.factories import T0, article, entry, le_monde_origin, synced
 
@@ -117,3 +117,15 @@ def test_stories_counts_follow_members(store: Store) -> None:
     assert feed["error_count"] == 1
     outlets = {o["name"]: o for o in store.query("SELECT * FROM outlets")}
     assert (outlets["Le Monde"]["feed_count"], outlets["Le Monde"]["article_count"]) == (2, 1)
+
+
+def test_story_figures_come_from_the_covering_index(tmp_path: Path) -> None:
+    # The stories view aggregates every article; reading those figures from
+    # the article rows (with their text) made `stories list` scan the table.
+    with open_store(f"sqlite:///{tmp_path / 'plan.db'}") as store:
+        store.migrate()
+        plan = " | ".join(
+            str(tuple(row)[-1])
+            for row in store.query("EXPLAIN QUERY PLAN SELECT * FROM stories LIMIT 20")
+        )
+    assert "COVERING INDEX store_articles_story_stats" in plan, plan
