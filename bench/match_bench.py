@@ -63,8 +63,13 @@ def make_copy(paragraphs: list[str], rng: np.random.Generator) -> list[str]:
 
 
 def feats(paragraphs: list[str]) -> TextFeatures:
-    return build_features(paragraphs, boilerplate=(), credit_paragraphs=(),
-                          params=DEFAULT_PARAMS, thresholds=DEFAULT_THRESHOLDS)
+    return build_features(
+        paragraphs,
+        boilerplate=(),
+        credit_paragraphs=(),
+        params=DEFAULT_PARAMS,
+        thresholds=DEFAULT_THRESHOLDS,
+    )
 
 
 def main() -> None:
@@ -90,8 +95,10 @@ def main() -> None:
     build_seconds = time.perf_counter() - started
     gc.collect()
     index_mib = rss_mib() - before
-    print(f"indexed in {build_seconds:.0f}s; index memory ~{index_mib:.0f} MiB "
-          f"({index_mib * 1024 * 1024 / args.articles:,.0f} bytes/article, peak RSS)")
+    print(
+        f"indexed in {build_seconds:.0f}s; index memory ~{index_mib:.0f} MiB "
+        f"({index_mib * 1024 * 1024 / args.articles:,.0f} bytes/article, peak RSS)"
+    )
 
     rng = np.random.default_rng(2)
     fresh = synthetic_articles(args.queries, seed=3)
@@ -120,21 +127,23 @@ def main() -> None:
     ours_ms = (time.perf_counter() - started) * 1000 / len(queries)
     copies = sum(1 for _, source in queries if source is not None)
 
-    print("baseline: datasketch defaults (SHA-1 word 5-grams, MinHashLSH threshold 0.9)...",
-          flush=True)
+    print(
+        "baseline: datasketch defaults (SHA-1 word 5-grams, MinHashLSH threshold 0.9)...",
+        flush=True,
+    )
     baseline = MinHashLSH(threshold=0.9, num_perm=128)
     sample = corpus[: min(args.articles, 20_000)]
     for article_id, paragraphs in enumerate(sample):
         words = " ".join(paragraphs).split()
         sketch = MinHash(num_perm=128)
-        sketch.update_batch([" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)])
+        sketch.update_batch([" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)])
         baseline.insert(article_id, sketch)
     baseline_found = 0
     started = time.perf_counter()
     for paragraphs, source in queries:
         words = " ".join(paragraphs).split()
         sketch = MinHash(num_perm=128)
-        sketch.update_batch([" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)])
+        sketch.update_batch([" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)])
         if source is not None and source in baseline.query(sketch):
             baseline_found += 1
     base_ms = (time.perf_counter() - started) * 1000 / len(queries)
@@ -142,14 +151,22 @@ def main() -> None:
 
     print()
     print(f"{'':38} {'ms/article':>10} {'copies found':>14}")
-    print(f"{'ingestd match step (index ' + format(args.articles, ',') + ')':38} "
-          f"{ours_ms:10.3f} {found:>6}/{copies:<7}")
-    print(f"{'datasketch defaults (index ' + format(len(sample), ',') + ')':38} "
-          f"{base_ms:10.3f} {baseline_found:>6}/{baseline_copies:<7}")
-    print(f"ratio ingestd/baseline time: {ours_ms / base_ms:.2f}x; "
-          f"candidates verified per query: {verified / len(queries):.2f}")
-    print(f"target: <= 2 ms per article at 100,000 indexed -> "
-          f"{'MET' if ours_ms <= 2.0 else 'NOT MET'} ({ours_ms:.3f} ms)")
+    print(
+        f"{'ingestd match step (index ' + format(args.articles, ',') + ')':38} "
+        f"{ours_ms:10.3f} {found:>6}/{copies:<7}"
+    )
+    print(
+        f"{'datasketch defaults (index ' + format(len(sample), ',') + ')':38} "
+        f"{base_ms:10.3f} {baseline_found:>6}/{baseline_copies:<7}"
+    )
+    print(
+        f"ratio ingestd/baseline time: {ours_ms / base_ms:.2f}x; "
+        f"candidates verified per query: {verified / len(queries):.2f}"
+    )
+    print(
+        f"target: <= 2 ms per article at 100,000 indexed -> "
+        f"{'MET' if ours_ms <= 2.0 else 'NOT MET'} ({ours_ms:.3f} ms)"
+    )
 
 
 if __name__ == "__main__":

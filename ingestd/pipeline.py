@@ -266,9 +266,7 @@ class Ingestor:
                 return await self.db.call(
                     lambda store: self._save_unchanged(store, feed, base), batch=True
                 )
-            parsed = await self.pool.parse_feed(
-                response.url, response.body, response.content_type
-            )
+            parsed = await self.pool.parse_feed(response.url, response.body, response.content_type)
         except (FetchError, FeedParseError) as error:
             return await self._feed_failed(feed, error)
         outcome = replace(

@@ -159,8 +159,12 @@ class ServiceSettings(_Section):
     # (abandoned pages stay pending and are fetched after the next start).
     # systemd's TimeoutStopSec must be larger.
     grace_period: PositiveFloat = 20.0
+    # Seconds between re-reads of the active feeds from the store, which is
+    # how feeds added or removed with `ingestd feeds add|remove` reach a
+    # running daemon without a reload.
+    store_resync_interval: PositiveFloat = 30.0
 
-    @field_validator("grace_period", mode="before")
+    @field_validator("grace_period", "store_resync_interval", mode="before")
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
         return _int_to_float(value)

@@ -170,6 +170,10 @@ class Linker:
         ``revisit``: the article is already stored, so its own paragraphs are
         already counted in the outlet's boilerplate statistics.
         """
+        if entry.outlet_id not in self.outlets:
+            # An outlet created since start-up (`ingestd feeds add` in another
+            # process): its articles are credited and matched like the rest.
+            self.refresh_outlets()
         outlet = self.outlets[entry.outlet_id]
         paragraphs = split_paragraphs(article.text)
         attributions = find_attributions(paragraphs, self.known, own_domain=outlet.domain)

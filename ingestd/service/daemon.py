@@ -226,6 +226,7 @@ class Daemon:
         self._spawn_background(self._ingest_loop())
         self._spawn_background(self._measure_lag())
         self._spawn_background(self._report_status())
+        self._spawn_background(self._follow_store())
         interval = self.notifier.watchdog_interval()
         if interval is not None:
             self._spawn_background(self._watchdog(interval))
@@ -468,6 +469,14 @@ class Daemon:
                 f"{pending} pending entries, {self.totals.articles_stored} articles stored"
             )
             await asyncio.sleep(STATUS_SECONDS)
+
+    async def _follow_store(self) -> None:
+        # Feeds added or removed with `ingestd feeds add|remove` (another
+        # process) live only in the store: pick them up without a reload.
+        while True:
+            await asyncio.sleep(self.settings.service.store_resync_interval)
+            if self.state is RunState.RUNNING:
+                await self._sync_jobs()
 
     async def _watchdog(self, interval: float) -> None:
         # Pinging from the event loop itself: a blocked loop stops the pings

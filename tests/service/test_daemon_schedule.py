@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -88,6 +90,49 @@ def test_sighup_adds_and_removes_feeds_and_keeps_running_on_a_bad_file(
             lambda: feed_requests(local_server, beta) >= beta_polls + 2, what="beta polled again"
         )
         assert proc.running()
+        assert proc.stop(signal.SIGTERM) == 0
+    finally:
+        proc.close()
+
+
+def test_feeds_added_and_removed_from_the_command_line_reach_the_running_daemon(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    alpha, beta = EtagFeed(local_server, "alpha"), EtagFeed(local_server, "beta")
+    alpha.add(1)
+    beta.add(1)
+    config = config_text(
+        tmp_path / "ingestd.db",
+        outlets(alpha),
+        schedule=FAST,
+        service={"store_resync_interval": 0.5},
+    )
+    proc = DaemonProcess(tmp_path, config)
+
+    def operator(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "ingestd", "-c", str(proc.config), "feeds", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    try:
+        proc.start()
+        proc.wait_for(lambda: proc.count(ARTICLES) == 1, what="alpha's article")
+        assert "added feed" in operator(
+            "add", beta.url, "--outlet", "Beta", "--domain", "beta.example"
+        )
+        # No reload: the daemon finds the feed in the store by itself.
+        proc.wait_for(lambda: proc.count(ARTICLES) == 2, what="beta's article")
+        assert "removed feed" in operator("remove", beta.url)
+        time.sleep(1.5)  # the next re-read of the store
+        settled = feed_requests(local_server, beta)
+        time.sleep(1.5)  # three polling intervals
+        assert feed_requests(local_server, beta) == settled
+        assert feed_requests(local_server, alpha) > 2  # alpha goes on
         assert proc.stop(signal.SIGTERM) == 0
     finally:
         proc.close()
