@@ -20,6 +20,7 @@ from ingestd.match.linker import Linker
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.store.records import PendingEntry
 from ingestd.store.sqlite import SqliteStore
+from ingestd.store.values import py_time
 from ingestd.types import ExtractedArticle
 
 
@@ -89,7 +90,7 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
                 row["url"],
                 row["url"],
                 row["title"],
-                _dt(row["published_at"]),
+                py_time(row["published_at"]),
                 0,
             )
             article = ExtractedArticle(
@@ -97,7 +98,7 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
                 text=row["text"] or "",
                 title=row["title"],
                 author=row["author"],
-                published_at=_dt(row["published_at"]),
+                published_at=py_time(row["published_at"]),
                 site_name=row["site_name"],
                 language=row["language"],
                 canonical_url=row["canonical_url"],
@@ -133,10 +134,6 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
 def _names(group: frozenset[str], url: str) -> str:
     others = sorted(group - {url})
     return "alone" if not others else "with " + ", ".join(others)
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def _stories(store: SqliteStore) -> list[dict[str, Any]]:
