@@ -119,17 +119,19 @@ class ExtractionPool:
 
     async def extract(self, url: str, page: bytes) -> ExtractedArticle:
         """Extract one page in a worker; a crashed worker is replaced, the page reported."""
-        return await self._submit(
-            _extract, url, page, crashed=ExtractionError(url, "extraction worker crashed")
-        )
+        try:
+            return await self._submit(_extract, url, page)
+        except BrokenProcessPool:
+            raise ExtractionError(url, "extraction worker crashed") from None
 
     async def parse_feed(self, url: str, body: bytes, content_type: str | None) -> ParsedFeed:
         """Parse one feed document in a worker (feedparser costs milliseconds of CPU)."""
-        return await self._submit(
-            _parse, url, body, content_type, crashed=FeedParseError(url, "parser worker crashed")
-        )
+        try:
+            return await self._submit(_parse, url, body, content_type)
+        except BrokenProcessPool:
+            raise FeedParseError(url, "parser worker crashed") from None
 
-    async def _submit(self, fn: Callable[..., T], *args: Any, crashed: Exception) -> T:
+    async def _submit(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             self._start()
         executor = self._executor
@@ -139,9 +141,10 @@ class ExtractionPool:
             return await loop.run_in_executor(executor, fn, *args)
         except BrokenProcessPool:
             # A hostile input killed its worker (or the pool died): start a
-            # new pool so the rest goes on, and report this input. Several
-            # callers see the same broken pool; only the first replaces it.
+            # new pool so the rest goes on; the caller reports this input.
+            # Several callers see the same broken pool; only the first
+            # replaces it.
             if self._executor is executor:
                 self.close()
                 self._start()
-            raise crashed from None
+            raise
