@@ -97,3 +97,27 @@ def test_a_page_without_text_fails_alone() -> None:
     assert "no article text" in str(results[0])
     for article in results[1:]:
         assert not isinstance(article, BaseException), article
+
+
+def test_a_crashed_worker_is_replaced_and_the_pages_after_it_succeed() -> None:
+    import asyncio
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ingestd.extract.pool import ExtractionPool
+    from ingestd.types import ExtractedArticle
+
+    good = b"<html><body><article><p>" + b"Words of a page. " * 80 + b"</p></article></body></html>"
+
+    async def run() -> tuple[BaseException | None, ExtractedArticle]:
+        with ExtractionPool(1) as pool:
+            await pool.extract("https://x.test/before", good)
+            crashed: BaseException | None = None
+            try:
+                await pool._submit(os._exit, 3)  # a worker dying, as a hostile page can make it
+            except BrokenProcessPool as error:
+                crashed = error
+            return crashed, await pool.extract("https://x.test/after", good)
+
+    crashed, after = asyncio.run(run())
+    assert isinstance(crashed, BrokenProcessPool)
+    assert after.text
