@@ -14,6 +14,7 @@ import click
 from ingestd.durations import parse_age, parse_since
 from ingestd.settings import Settings
 from ingestd.store import Store
+from ingestd.terminal import clean, wants_colour
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -93,7 +94,11 @@ def echo_json(value: Any) -> None:
 
 
 def echo_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Columns aligned on the widest cell; the last column is not padded."""
+    """Columns aligned on the widest cell; the last column is not padded.
+
+    Cells hold store text (titles, URLs, errors): control characters go.
+    """
+    rows = [[clean(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -106,7 +111,7 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 
 def emphasis(stream: Any = None) -> Callable[[str], str]:
-    """Bold on a terminal, plain text otherwise."""
-    if (stream or sys.stdout).isatty():
+    """Bold on a terminal (unless ``NO_COLOR`` is set), plain text otherwise."""
+    if wants_colour(stream or sys.stdout):
         return lambda text: click.style(text, bold=True)
     return lambda text: text

@@ -123,6 +123,7 @@ def _render(result: Report, fmt: str, output: Path | None) -> str:
         from ingestd.report.html import render_html
 
         return render_html(result)
-    from ingestd.report.text import render_text, wants_colour
+    from ingestd.report.text import render_text
+    from ingestd.terminal import wants_colour
 
     return render_text(result, colour=output is None and wants_colour(sys.stdout))

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from ingestd.report.format import duration, moment, number, percent
 from ingestd.report.layout import BAR_LABEL_CHARS, bar_chart, circle_graph
 from ingestd.report.model import Report
-from ingestd.report.text import clean
+from ingestd.terminal import clean
 
 
 def web_link(url: str | None) -> str:

@@ -7,31 +7,16 @@ characters first: a title is hostile input and must not move the cursor.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from ingestd.report.format import duration, moment, number, percent
 from ingestd.report.model import Report
+from ingestd.terminal import clean
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TOP_NAMES = 3
-
-
-def wants_colour(stream: IO[Any]) -> bool:
-    """Colour for ``stream``: only a terminal, and never with ``NO_COLOR`` set."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def clean(value: object) -> str:
-    """Text safe to print: control characters (escape sequences, newlines) become spaces."""
-    return _CONTROL.sub(" ", "" if value is None else str(value))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeric: set[int]) -> list[str]:

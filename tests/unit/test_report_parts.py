@@ -14,8 +14,9 @@ from ingestd.report.html import web_link
 from ingestd.report.layout import bar_chart, circle_graph
 from ingestd.report.model import CopyEdge, OutletFigures, ReportThresholds, near_decisions
 from ingestd.report.rows import ArticleRef
-from ingestd.report.text import clean, table, wants_colour
+from ingestd.report.text import table
 from ingestd.store.records import EdgeRecord
+from ingestd.terminal import clean, wants_colour
 from tests.support import browser
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
