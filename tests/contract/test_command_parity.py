@@ -38,16 +38,17 @@ def run(
 
 @pytest.fixture
 def configs(tmp_path: Path) -> Iterator[dict[str, Path]]:
+    """A config file per dialect, each store holding the same known content."""
     lite_url = f"sqlite:///{tmp_path / 'known.db'}"
     with pg_database() as pg_url:
-        found = {}
+        found: dict[str, Path] = {}
+        ids = {}
         for name, url in (("sqlite", lite_url), ("postgresql", pg_url)):
-            ids = build_known_store_at(url)
+            ids[name] = build_known_store_at(url)
             path = tmp_path / f"{name}.toml"
             path.write_text(f'[storage]\nurl = "{url}"\n', "utf-8")
             found[name] = path
-            found[f"{name}_ids"] = ids  # type: ignore[assignment]
-        assert found["sqlite_ids"] == found["postgresql_ids"]
+        assert ids["sqlite"] == ids["postgresql"]
         yield found
 
 
