@@ -7,7 +7,6 @@ import asyncio
 import gzip
 import ipaddress
 import socket
-import threading
 import time
 import tracemalloc
 import zlib
@@ -37,7 +36,12 @@ from ingestd.fetch import (
     resolve_and_check,
 )
 from ingestd.types import FetchResult
-from tests.support.httpserver import LocalServer, RequestHandler, local_server_fixture
+from tests.support.httpserver import (
+    ConcurrencyProbe,
+    LocalServer,
+    RequestHandler,
+    local_server_fixture,
+)
 
 
 def local_limits(**overrides: Any) -> FetchLimits:
@@ -616,22 +620,8 @@ def test_feed_served_as_html_and_page_without_type_are_accepted(server: LocalSer
 
 
 def test_per_host_concurrency_is_respected(server: LocalServer) -> None:
-    lock = threading.Lock()
-    active = [0]
-    peak = [0]
-
-    def counted(handler: RequestHandler) -> None:
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        try:
-            handler.stopping.wait(0.15)
-            handler.respond(200, b"<html></html>")
-        finally:
-            with lock:
-                active[0] -= 1
-
-    server.route_handler("/page", counted)
+    probe = ConcurrencyProbe(b"<html></html>")
+    server.route_handler("/page", probe)
     limits = local_limits(per_host_concurrency=2)
 
     async def run() -> list[FetchResult]:
@@ -642,7 +632,7 @@ def test_per_host_concurrency_is_respected(server: LocalServer) -> None:
     results = asyncio.run(run())
     assert [r.status for r in results] == [200] * 6
     assert len(server.requests) == 6
-    assert peak[0] == 2
+    assert probe.peak == 2
 
 
 def test_fetcher_must_be_entered() -> None:

@@ -32,7 +32,12 @@ from ingestd.fetch import Fetcher, FetchKind, FetchLimits, Resolver
 from ingestd.fetch.transport import PinnedBackend, PinnedTransport, pinned
 from ingestd.settings import Settings
 from ingestd.types import FetchResult
-from tests.support.httpserver import LocalServer, RequestHandler, local_server_fixture
+from tests.support.httpserver import (
+    ConcurrencyProbe,
+    LocalServer,
+    RequestHandler,
+    local_server_fixture,
+)
 
 PUBLIC_IP = "93.184.215.14"
 PAGE = b"<html><body><p>article</p></body></html>"
@@ -321,29 +326,15 @@ def test_zero_delay_does_not_space_requests(server: LocalServer) -> None:
 
 
 def test_total_concurrency_bounds_requests_to_all_hosts(server: LocalServer) -> None:
-    lock = threading.Lock()
-    active = [0]
-    peak = [0]
-
-    def counted(handler: RequestHandler) -> None:
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        try:
-            handler.stopping.wait(0.15)
-            handler.respond(200, PAGE)
-        finally:
-            with lock:
-                active[0] -= 1
-
-    server.route_handler("/a", counted)
+    probe = ConcurrencyProbe(PAGE)
+    server.route_handler("/a", probe)
     hosts = [f"h{n}.test" for n in range(6)]
     jobs: list[tuple[str, FetchKind]] = [(f"http://{h}:{server.port}/a", "page") for h in hosts]
     results = run_all(
         limits(robots=False, concurrency=3), jobs, resolver=names_to_localhost(*hosts)
     )
     assert all(isinstance(r, FetchResult) for r in results)
-    assert peak[0] == 3
+    assert probe.peak == 3
 
 
 def test_a_spaced_out_host_does_not_hold_up_the_others(server: LocalServer) -> None:

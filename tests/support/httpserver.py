@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["LocalServer", "RequestHandler", "local_server_fixture"]
+__all__ = ["ConcurrencyProbe", "LocalServer", "RequestHandler", "local_server_fixture"]
 
 Handler = Callable[["RequestHandler"], None]
 
@@ -247,6 +247,29 @@ class LocalServer:
     def paths(self) -> list[str]:
         """The request paths seen so far, oldest first."""
         return [path for _, path, _ in self.requests]
+
+
+class ConcurrencyProbe:
+    """A handler that answers after ``hold`` seconds and records the peak
+    number of requests in flight at once."""
+
+    def __init__(self, body: bytes, hold: float = 0.15):
+        self.body = body
+        self.hold = hold
+        self.peak = 0
+        self._active = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, handler: RequestHandler) -> None:
+        with self._lock:
+            self._active += 1
+            self.peak = max(self.peak, self._active)
+        try:
+            handler.stopping.wait(self.hold)
+            handler.respond(200, self.body)
+        finally:
+            with self._lock:
+                self._active -= 1
 
 
 def local_server_fixture() -> Iterator[LocalServer]:
