@@ -9,15 +9,20 @@ Usage::
 
 Pure: no store, no terminal. A member whose ``derived_from`` is missing,
 outside the story or part of a loop hangs under the root, so every member
-is shown exactly once whatever the stored chain looks like.
+is shown exactly once whatever the stored chain looks like. The text lines
+carry every store string (titles, outlet names, URLs, evidence phrases)
+without its control characters: they come from other people's pages and
+feeds and are printed on an operator's terminal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
+
+from ingestd.terminal import clean
 
 Style = Callable[[str], str]
 
@@ -192,8 +197,26 @@ def _render(
         )
 
 
+def _cleaned(value: Any) -> Any:
+    """``value`` with the control characters of every string in it replaced."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, Mapping):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cleaned(item) for item in value)
+    if isinstance(value, (ChainMember, StoryDetail)):
+        return replace(value, **{f.name: _cleaned(getattr(value, f.name)) for f in fields(value)})
+    return value
+
+
 def render_story(detail: StoryDetail, emph: Style = _plain) -> list[str]:
-    """The story's facts, origin evidence and source chain, as lines of text."""
+    """The story's facts, origin evidence and source chain, as lines of text.
+
+    Store strings are cleaned of control characters first (an escape sequence
+    in a title must not reach the terminal); ``emph`` styles after that.
+    """
+    detail = _cleaned(detail)
     attributed = ", attributed (origin article not ingested)" if detail.origin_attributed else ""
     domain = f" ({detail.origin_domain})" if detail.origin_domain else ""
     lines = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -175,3 +176,35 @@ def test_origin_facts_are_described() -> None:
     fact = {"kind": "earliest", "role": "original", "time": "2022-01-12T08:00:00", "words": 500}
     assert describe_evidence(fact) == "earliest: time 2022-01-12T08:00:00, role original, 500 words"
     assert describe_evidence({"kind": "only_member"}) == "only_member"
+
+
+HOSTILE = "Breaking\x1b[2J\x1b]0;owned\x07 news\r\nline two\x9b31m"
+
+
+def test_store_strings_lose_their_control_characters_but_emphasis_stays() -> None:
+    credit = {"kind": "with", "phrase": f"avec {HOSTILE}", "outlet": "AFP\x1b[8m"}
+    copy = ChainMember(
+        **{
+            **{f: getattr(member(2, "Depeche", 1), f) for f in ChainMember.__slots__},
+            "title": f"copy {HOSTILE}",
+            "outlet": "Depeche\x1b[31m",
+            "evidence": {"via": "credit\x1b[5m", "credits": [credit]},
+        }
+    )
+    detail = story(
+        [member(1, "AFP", None, role="origin"), copy],
+        origin=1,
+        title=HOSTILE,
+        origin_evidence=[{"kind": "source", "phrase": f"Source : {HOSTILE}", "outlet": "AFP"}],
+    )
+    lines = render_story(detail, lambda text: f"\x1b[1m{text}\x1b[0m")
+    # Only the emphasis' own escapes remain; no store string brings one.
+    unstyled = [re.sub(r"\x1b\[[01]m", "", line) for line in lines]
+    assert not [line for line in unstyled if re.search(r"[\x00-\x1f\x7f-\x9f]", line)]
+    cleaned = "Breaking [2J ]0;owned  news  line two 31m"
+    assert lines[0] == f"\x1b[1mStory 7: {cleaned}\x1b[0m"
+    assert f'             evidence: source "Source : {cleaned}" → AFP' in lines
+    assert any(line.endswith(f"title: copy {cleaned}") for line in lines)
+    assert any(line.endswith(f'credit: with "avec {cleaned}" → AFP [8m') for line in lines)
+    assert any("\x1b[1mDepeche [31m\x1b[0m — copy" in line for line in lines)
+    assert any(line.endswith("linked by credit [5m") for line in lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,27 @@ def test_show_draws_the_chain_with_evidence(site: Site) -> None:
         assert any(line.endswith("    " + member["url"]) for line in chain)
     assert '        credit: with "avec AFP" → AFP (afp.com)' in chain
     assert "\x1b[" not in result.out  # no colour when not a terminal
+
+
+def test_show_prints_hostile_store_text_without_its_control_characters(site: Site) -> None:
+    story_id = afp_story(site)
+    hostile = "Coton\x1b[2J\x1b]0;owned\x07 record\nfin"
+    [row] = site.sql("SELECT origin_evidence FROM store_stories WHERE id = ?", (story_id,))
+    evidence = json.loads(row["origin_evidence"])
+    evidence[0]["phrase"] = f"Source : {hostile}"
+    site.sql(
+        "UPDATE store_stories SET title = ?, origin_evidence = ? WHERE id = ?",
+        (hostile, json.dumps(evidence), story_id),
+    )
+    result = site.run("stories", "show", str(story_id))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.out)
+    assert lines[0] == f"Story {story_id}: Coton [2J ]0;owned  record fin"
+    assert (
+        '             evidence: source "Source : Coton [2J ]0;owned  record fin" → AFP (afp.com)'
+        in lines
+    )
 
 
 def test_show_json_nests_copies_under_their_source(site: Site) -> None:
