@@ -17,6 +17,11 @@ How an answer becomes rules follows RFC 9309 §2.3.1:
   when there is one (the RFC allows a cached copy). Choosing "allow" here
   would let a server that is merely overloaded be crawled against its
   stated wishes, and an overloaded server is the last one to hammer.
+- Unreachable for 30 days (§2.3.1.4): with no earlier copy, the file is
+  then assumed unavailable, i.e. every page may be fetched, and robots.txt
+  is still re-read hourly, so the site's rules apply again as soon as it
+  answers. A site whose robots.txt is broken for good is not kept out for
+  ever. The time is measured in this process (a restart starts it again).
 
 Feeds are not checked: a feed is a URL the operator subscribed to, and feed
 readers do not consult robots.txt for it.
@@ -41,7 +46,16 @@ from ingestd.errors import (
 )
 from ingestd.types import FetchResult
 
-__all__ = ["ROBOTS_AGENT", "RobotsCache", "RobotsRules", "robots_url", "rules_from_answer"]
+__all__ = [
+    "ROBOTS_AGENT",
+    "UNAVAILABLE_RETRY",
+    "UNREACHABLE_ASSUME_UNAVAILABLE",
+    "RobotsCache",
+    "RobotsRules",
+    "robots_url",
+    "rules_from_answer",
+    "rules_when_unreachable",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +64,22 @@ ROBOTS_AGENT = "ingestd"
 
 # Caches hold at most this many sites before expired ones are dropped.
 _CACHE_SWEEP_SIZE = 4096
+
+UNREACHABLE_ASSUME_UNAVAILABLE = 30 * 86400.0
+"""Seconds robots.txt must have been unreachable, with every attempt failing,
+before it is assumed unavailable (allow all). RFC 9309 §2.3.1.4: "If the
+robots.txt file is unreachable for more than 30 days, crawlers MAY assume
+the robots.txt file is unavailable as described in section 2.3.1.3 or
+continue to use a cached copy." ingestd keeps the cached copy when it has one."""
+
+UNAVAILABLE_RETRY = 3600.0
+"""Seconds between re-reads of a robots.txt assumed unavailable after being
+unreachable (at most; ``ttl`` when that is shorter): the site's own rules
+come back within the hour once it answers."""
+
+# An unreachable site not asked about for this long is forgotten when the
+# record of unreachable sites is swept: its 30 days start again.
+_UNREACHABLE_FORGET = 86400.0
 
 
 def robots_url(url: str) -> str:
@@ -97,15 +127,49 @@ def rules_from_answer(answer: FetchResult | FetchError) -> RobotsRules:
     return RobotsRules(False, None, f"unreachable: {answer.kind}: {answer.detail}")
 
 
+def rules_when_unreachable(
+    failed: RobotsRules, previous: RobotsRules | None, unreachable_for: float
+) -> RobotsRules:
+    """The rules to obey while robots.txt cannot be read (pure; RFC 9309 §2.3.1.4).
+
+    ``failed`` is the unreachable answer just received, ``previous`` the
+    last rules read from the file (None when it never answered), and
+    ``unreachable_for`` the seconds since every attempt started failing.
+    An earlier copy is kept; without one the site's pages wait, until
+    ``UNREACHABLE_ASSUME_UNAVAILABLE`` has passed: then every page may be
+    fetched.
+    """
+    if previous is not None:
+        return previous
+    if unreachable_for >= UNREACHABLE_ASSUME_UNAVAILABLE:
+        days = unreachable_for / 86400.0
+        return RobotsRules(
+            True,
+            None,
+            f"{failed.detail}; unreachable for {days:.0f} days: assumed unavailable (RFC 9309)",
+        )
+    return failed
+
+
 @dataclass(slots=True)
 class _Entry:
     rules: RobotsRules
     expires: float
 
 
+@dataclass(slots=True)
+class _Unreachable:
+    since: float  # the first of the consecutive failed attempts
+    last: float  # the latest of them
+
+
 class RobotsCache:
     """robots.txt rules per site, fetched once (even by concurrent callers)
     and kept ``ttl`` seconds (``error_ttl`` for an unreachable file).
+
+    While robots.txt is unreachable the cache remembers since when (by
+    ``clock``, in seconds), so that after
+    ``UNREACHABLE_ASSUME_UNAVAILABLE`` it is assumed unavailable.
 
     ``fetch`` gets a robots.txt URL and returns its FetchResult or raises
     FetchError; ``on_rules`` sees every fresh set of rules (the fetcher
@@ -128,6 +192,7 @@ class RobotsCache:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._last_good: dict[str, RobotsRules] = {}
+        self._unreachable: dict[str, _Unreachable] = {}
         self._inflight: dict[str, asyncio.Future[RobotsRules]] = {}
 
     async def check(self, url: str, *, requested: str | None = None) -> None:
@@ -200,19 +265,28 @@ class RobotsCache:
         except FetchError as error:
             answer = error
         rules = rules_from_answer(answer)
+        now = self._clock()
         ttl = self._ttl
         if rules.reachable:
             self._last_good[key] = rules
+            self._unreachable.pop(key, None)
         else:
             ttl = self._error_ttl
+            if len(self._unreachable) >= _CACHE_SWEEP_SIZE:
+                self._sweep_unreachable(now)
+            record = self._unreachable.setdefault(key, _Unreachable(now, now))
+            record.last = now
             previous = self._last_good.get(key)
+            failed, rules = rules, rules_when_unreachable(rules, previous, now - record.since)
             if previous is not None:
-                logger.info("robots.txt %s %s; using the earlier copy", key, rules.detail)
-                rules = previous
+                logger.info("robots.txt %s %s; using the earlier copy", key, failed.detail)
+            elif rules.reachable:
+                logger.warning("robots.txt %s %s", key, rules.detail)
+                ttl = min(self._ttl, UNAVAILABLE_RETRY)
         logger.debug("robots.txt %s: %s", key, rules.detail)
         if len(self._entries) >= _CACHE_SWEEP_SIZE:
             self._sweep()
-        self._entries[key] = _Entry(rules, self._clock() + ttl)
+        self._entries[key] = _Entry(rules, now + ttl)
         if self._on_rules is not None:
             self._on_rules(key, rules)
         return rules
@@ -222,3 +296,7 @@ class RobotsCache:
         for key in [k for k, e in self._entries.items() if e.expires <= now]:
             del self._entries[key]
             self._last_good.pop(key, None)
+
+    def _sweep_unreachable(self, now: float) -> None:
+        for key in [k for k, r in self._unreachable.items() if now - r.last > _UNREACHABLE_FORGET]:
+            del self._unreachable[key]
