@@ -131,8 +131,19 @@ class PipelineHooks:
         """Called in the transaction that saved a poll; may return an amended outcome."""
         return outcome
 
-    def entry_failed(self, store: Store, entry: PendingEntry, give_up: bool, now: datetime) -> None:
-        """Called in the transaction that counted a failed page."""
+    def entry_failed(
+        self,
+        store: Store,
+        entry: PendingEntry,
+        give_up: bool,
+        now: datetime,
+        retry_after: float | None = None,
+    ) -> None:
+        """Called in the transaction that counted a failed page.
+
+        ``retry_after``: the server's Retry-After hint in seconds, if the
+        failure carried one.
+        """
 
 
 @dataclass
@@ -394,7 +405,13 @@ class Ingestor:
         def save(store: Store) -> None:
             with store.transaction():
                 store.entry_failed(entry.id, str(error), give_up=give_up)
-                self.hooks.entry_failed(store, entry, give_up, self.clock())
+                self.hooks.entry_failed(
+                    store,
+                    entry,
+                    give_up,
+                    self.clock(),
+                    retry_after=error.retry_after if isinstance(error, FetchError) else None,
+                )
 
         await self.db.call(save, batch=True)
         log.warning(

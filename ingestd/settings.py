@@ -81,6 +81,8 @@ class FetchSettings(_Section):
     per_host_delay: Annotated[float, Field(ge=0, le=3600)] = 1.0
     robots_txt: bool = True
     concurrency: Annotated[int, Field(ge=1, le=1024)] = 32
+    # Longest wait a page's Retry-After (429, 503) may ask before its retry.
+    max_retry_after: Annotated[float, Field(ge=0, le=30 * 86400)] = 21600.0
     contact_url: str | None = None
 
     @field_validator("contact_url")
@@ -92,7 +94,12 @@ class FetchSettings(_Section):
 
     # Strict mode refuses ints for float fields; a timeout of 10 is fine.
     @field_validator(
-        "connect_timeout", "read_timeout", "total_timeout", "per_host_delay", mode="before"
+        "connect_timeout",
+        "read_timeout",
+        "total_timeout",
+        "per_host_delay",
+        "max_retry_after",
+        mode="before",
     )
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:

@@ -81,6 +81,7 @@ class PolicyConfig:
     jitter: float = 0.1
     backoff_base: float = 300.0
     backoff_max: float = 21600.0
+    max_retry_after: float = 21600.0  # ``[fetch] max_retry_after``: a page's Retry-After cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +158,28 @@ def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
-def retry_delay(config: PolicyConfig, attempts: int) -> float:
-    """Seconds before a failed page is tried again after ``attempts`` failures."""
+def _backoff(config: PolicyConfig, attempts: int) -> float:
     exponent = min(max(attempts, 1) - 1, 60)
     return min(config.backoff_max, config.backoff_base * 2.0**exponent)
+
+
+def retry_delay(config: PolicyConfig, attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before a failed page is tried again after ``attempts`` failures.
+
+    Without a hint: ``backoff_base * 2**(attempts-1)``, at most
+    ``backoff_max``. ``retry_after`` is the server's Retry-After (a 429 or
+    503 answer, or the pause its host is under): the server said when to
+    come back, so the page is retried then, at most ``max_retry_after``
+    later, instead of after the generic backoff. When a hinted retry fails
+    again the wait is never shorter than the backoff of one failure fewer
+    (none after the first): a server that keeps answering "in a second"
+    does not use up a page's few attempts within seconds.
+    """
+    if retry_after is None:
+        return _backoff(config, attempts)
+    hinted = min(max(retry_after, 0.0), config.max_retry_after)
+    earlier = _backoff(config, attempts - 1) if attempts > 1 else 0.0
+    return max(hinted, earlier)
 
 
 def start_times(

@@ -89,6 +89,7 @@ def policy_config(settings: Settings) -> PolicyConfig:
         jitter=s.jitter,
         backoff_base=s.backoff_base,
         backoff_max=s.backoff_max,
+        max_retry_after=settings.fetch.max_retry_after,
     )
 
 
@@ -110,10 +111,17 @@ class ScheduleHooks(PipelineHooks):
         state.record_decision(store, feed.id, decision, ttl_minutes=ttl, update_ttl=outcome.parsed)
         return replace(outcome, next_poll_at=decision.at)
 
-    def entry_failed(self, store: Store, entry: PendingEntry, give_up: bool, now: datetime) -> None:
-        """A failed page waits (exponentially longer) before its next try."""
+    def entry_failed(
+        self,
+        store: Store,
+        entry: PendingEntry,
+        give_up: bool,
+        now: datetime,
+        retry_after: float | None = None,
+    ) -> None:
+        """A failed page waits before its next try: as the server asked, or backing off."""
         if not give_up:
-            delay = retry_delay(self.policy, entry.attempts + 1)
+            delay = retry_delay(self.policy, entry.attempts + 1, retry_after)
             state.delay_entry(store, entry.id, now + timedelta(seconds=delay))
 
 

@@ -14,6 +14,7 @@ from ingestd.schedule.policy import (
     PolicyConfig,
     next_poll,
     normal_interval,
+    retry_delay,
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -101,6 +102,36 @@ def test_errors_back_off_exponentially_and_cap() -> None:
     assert delays[:4] == [300, 600, 1200, 2400]
     assert delays[-1] == CONFIG.backoff_max
     assert delays == sorted(delays)
+
+
+def test_a_failed_page_backs_off_exponentially_without_a_hint() -> None:
+    delays = [retry_delay(CONFIG, attempts) for attempts in range(1, 10)]
+    assert delays[:4] == [300, 600, 1200, 2400] and delays[-1] == CONFIG.backoff_max
+    assert retry_delay(CONFIG, 10**6) == CONFIG.backoff_max
+
+
+def test_a_page_with_retry_after_is_retried_when_the_server_asked() -> None:
+    assert retry_delay(CONFIG, 1, retry_after=1.0) == 1.0
+    assert retry_delay(CONFIG, 1, retry_after=0.0) == 0.0
+    assert retry_delay(CONFIG, 1, retry_after=1800.0) == 1800.0  # longer than the backoff too
+    # Never sooner than the server asked, even on a later attempt.
+    assert retry_delay(CONFIG, 3, retry_after=5000.0) == 5000.0
+
+
+def test_a_repeated_retry_after_falls_back_to_the_backoff_one_failure_earlier() -> None:
+    # "Retry in a second" five times must not burn a page's attempts in seconds.
+    delays = [retry_delay(CONFIG, attempts, retry_after=1.0) for attempts in range(1, 6)]
+    assert delays == [1.0, 300, 600, 1200, 2400]
+    assert retry_delay(CONFIG, 100, retry_after=1.0) == CONFIG.backoff_max
+
+
+def test_retry_after_is_bounded_by_max_retry_after() -> None:
+    capped = PolicyConfig(backoff_base=300, backoff_max=21600, max_retry_after=60)
+    assert retry_delay(capped, 1, retry_after=86400.0 * 365) == 60
+    assert retry_delay(capped, 1, retry_after=30.0) == 30.0
+    assert retry_delay(capped, 2, retry_after=86400.0) == 300  # the backoff, not the hint
+    assert retry_delay(PolicyConfig(), 1, retry_after=10**9) == PolicyConfig().max_retry_after
+    assert retry_delay(capped, 1, retry_after=-5.0) == 0.0
 
 
 def test_error_streak_of_years_never_overflows_or_disables() -> None:
