@@ -1,5 +1,5 @@
 """Allow ``python -m ingestd``."""
 
-from ingestd.cli import main
+from ingestd._entry import main
 
 main()

@@ -47,6 +47,7 @@ from ingestd.pipeline import (
 from ingestd.schedule import state
 from ingestd.schedule.hints import parse_hints
 from ingestd.schedule.policy import PolicyConfig, Uniform, next_poll, retry_delay, start_times
+from ingestd.service import early_signals
 from ingestd.service.metrics import Metrics, MetricsServer
 from ingestd.service.notify import Notifier
 from ingestd.service.scheduler import FeedScheduler
@@ -179,16 +180,22 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_stop_signal, sig.name)
         loop.add_signal_handler(signal.SIGHUP, self._on_reload_signal)
-        try:
-            await self._start()
-        except BaseException:
-            await self._release()
-            log.error("stopped: start-up failed", extra={"event": "stopped", "exit_code": 1})
-            raise
-        feeds = len(self.scheduler.planned())
-        self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
-        log.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
-        await self._stop.wait()
+        # Signals received before these handlers existed (while ingestd was
+        # importing) get the same answer now; a stop then skips the start.
+        reload_early = self._replay_early_signals()
+        if not self._stop.is_set():
+            try:
+                await self._start()
+            except BaseException:
+                await self._release()
+                log.error("stopped: start-up failed", extra={"event": "stopped", "exit_code": 1})
+                raise
+            feeds = len(self.scheduler.planned())
+            self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
+            log.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
+            if reload_early:
+                self._on_reload_signal()
+            await self._stop.wait()
         abandoned = await self._shutdown()
         self.state = RunState.STOPPED
         log.info(
@@ -280,6 +287,21 @@ class Daemon:
         if self._metrics_server is not None:
             self._metrics_server.close()
         self.notifier.close()
+
+    def _replay_early_signals(self) -> bool:
+        """Act on the signals recorded before the loop's handlers; True if one asked to reload."""
+        reload = False
+        for sig in early_signals.take():
+            log.info(
+                "%s received during start-up",
+                sig.name,
+                extra={"event": "early_signal", "signal": sig.name},
+            )
+            if sig == signal.SIGHUP:
+                reload = True  # the configuration is re-read once running
+            else:
+                self._on_stop_signal(sig.name)
+        return reload
 
     def _on_stop_signal(self, name: str) -> None:
         if self._stop.is_set():
