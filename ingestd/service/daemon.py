@@ -24,14 +24,16 @@ import logging
 import os
 import random
 import signal
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from ingestd.cli import fetch_limits, open_store
+from ingestd.app import config_owner, fetch_limits, open_store
 from ingestd.errors import ConfigError, IngestdError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
@@ -69,6 +71,9 @@ IDLE_RECHECK_SECONDS = 2.0
 CANCEL_SECONDS = 2.0
 # Exit status of a forced (second signal) exit.
 FORCED_EXIT = 1
+# Pending entries read per free ingestion slot, so that slots can still be
+# filled when the first candidates belong to hosts already at their limit.
+CANDIDATES_PER_SLOT = 4
 
 
 class RunState(enum.Enum):
@@ -155,6 +160,10 @@ class Daemon:
         self._background: set[asyncio.Task[None]] = set()
         self._polling: set[int] = set()
         self._ingesting: set[int] = set()
+        # Pages in hand per host: at most [fetch] per_host_concurrency, so a
+        # host with a long backlog never takes every ingestion slot.
+        self._host_busy: Counter[str] = Counter()
+        self.owner = config_owner(config_path)
 
     @property
     def ingestor(self) -> Ingestor:
@@ -218,6 +227,7 @@ class Daemon:
                 clock=self.clock,
                 db=self.writer,
                 hooks=self.hooks,
+                owner=self.owner,
             )
         )
         self.scheduler.start()
@@ -330,7 +340,7 @@ class Daemon:
         ingestor = self.ingestor
 
         def apply(store: Store) -> None:
-            store.sync_outlets(outlet_table(new), now)
+            store.sync_outlets(outlet_table(new), now, owner=self.owner)
             ingestor.linker.refresh_outlets()
 
         await self.writer.call(apply)
@@ -421,29 +431,51 @@ class Daemon:
     # -- pending entries --------------------------------------------------------------
 
     async def _ingest_loop(self) -> None:
-        """Ingest pending entries as they appear, a bounded number at a time."""
+        """Ingest pending entries as they appear, a bounded number at a time.
+
+        Entries come in turns across feeds (:meth:`Store.pending_entries`),
+        and a host already at ``per_host_concurrency`` pages in hand gets no
+        more: its pages would only queue at the host's gate, holding slots
+        that other hosts' pages could use.
+        """
         limit = max(2, self.settings.fetch.concurrency)
         while self.state is RunState.RUNNING:
             self._wake.clear()
             room = limit - len(self._ingesting)
             if room > 0:
-                batch = await self.writer.call(
+                per_host = self.settings.fetch.per_host_concurrency
+                # Over-fetch: some candidates may belong to hosts already busy.
+                candidates = await self.writer.call(
                     partial(
                         state.ready_entries,
                         now=self.clock(),
-                        limit=room,
+                        limit=room * CANDIDATES_PER_SLOT,
                         exclude=frozenset(self._ingesting),
                     )
                 )
                 if self.state is not RunState.RUNNING:
                     break
-                for entry in batch:
+                taken = 0
+                for entry in candidates:
+                    if taken == room:
+                        break
+                    host = _host(entry.raw_url)
+                    if self._host_busy[host] >= per_host:
+                        continue
+                    taken += 1
                     self._ingesting.add(entry.id)
-                    self._track(self._ingest(entry), partial(self._ingesting.discard, entry.id))
-                if batch and len(batch) == room:
+                    self._host_busy[host] += 1
+                    self._track(self._ingest(entry), partial(self._ingest_done, entry.id, host))
+                if taken == room:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_RECHECK_SECONDS)
+
+    def _ingest_done(self, entry_id: int, host: str) -> None:
+        self._ingesting.discard(entry_id)
+        self._host_busy[host] -= 1
+        if self._host_busy[host] <= 0:
+            del self._host_busy[host]
 
     async def _ingest(self, entry: PendingEntry) -> None:
         outcome: EntryOutcome = await self.ingestor.ingest_entry(entry)
@@ -484,6 +516,11 @@ class Daemon:
         while True:
             self.notifier.notify(WATCHDOG=1)
             await asyncio.sleep(interval)
+
+
+def _host(url: str) -> str:
+    """The host a page is fetched from (its per-host politeness key)."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 def run_daemon(config_path: Path | None, settings: Settings) -> int:
