@@ -25,7 +25,7 @@ import os
 import random
 import signal
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingestd.app import config_owner, fetch_limits, open_store
-from ingestd.errors import ConfigError, IngestdError
+from ingestd.errors import ConfigError, IngestdError, StoreUnavailableError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
 from ingestd.match.linker import utcnow
@@ -309,12 +309,22 @@ class Daemon:
             self._crash(task.exception())
 
     def _crash(self, error: BaseException | None) -> None:
-        log.error(
-            "unexpected error: %r",
-            error,
-            exc_info=error,
-            extra={"event": "crash"},
-        )
+        # Per-item errors never get here (the pipeline records them on their
+        # feed or entry): this is the process itself failing, so stop and let
+        # systemd restart the service (RestartSec, StartLimitBurst).
+        if isinstance(error, StoreUnavailableError):
+            log.error(
+                "stopping: the store is unusable: %s",
+                error,
+                extra={"event": "crash", "kind": "store"},
+            )
+        else:
+            log.error(
+                "stopping: unexpected error: %r",
+                error,
+                exc_info=error,
+                extra={"event": "crash", "kind": "bug"},
+            )
         self.request_stop(exit_code=1)
 
     # -- configuration ----------------------------------------------------------
@@ -455,18 +465,13 @@ class Daemon:
                 )
                 if self.state is not RunState.RUNNING:
                     break
-                taken = 0
-                for entry in candidates:
-                    if taken == room:
-                        break
+                taken = pick_entries(candidates, room, self._host_busy, per_host)
+                for entry in taken:
                     host = _host(entry.raw_url)
-                    if self._host_busy[host] >= per_host:
-                        continue
-                    taken += 1
                     self._ingesting.add(entry.id)
                     self._host_busy[host] += 1
                     self._track(self._ingest(entry), partial(self._ingest_done, entry.id, host))
-                if taken == room:
+                if len(taken) == room:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_RECHECK_SECONDS)
@@ -521,6 +526,27 @@ class Daemon:
 def _host(url: str) -> str:
     """The host a page is fetched from (its per-host politeness key)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def pick_entries(
+    candidates: Sequence[PendingEntry], room: int, busy: Mapping[str, int], per_host: int
+) -> list[PendingEntry]:
+    """Which candidates to start now: up to ``room``, in order, none for a host at its limit.
+
+    ``busy`` counts the pages already in hand per host; a host's page beyond
+    ``per_host`` would only wait at the host's gate while holding a slot.
+    """
+    taken: list[PendingEntry] = []
+    counts = Counter(busy)
+    for entry in candidates:
+        if len(taken) == room:
+            break
+        host = _host(entry.raw_url)
+        if counts[host] >= per_host:
+            continue
+        counts[host] += 1
+        taken.append(entry)
+    return taken
 
 
 def run_daemon(config_path: Path | None, settings: Settings) -> int:

@@ -112,14 +112,17 @@ class Store:
                 f"{latest} this ingestd knows: upgrade ingestd"
             )
 
-    def migrate(self) -> int:
-        """Apply missing migrations, each in its own transaction; returns the version."""
+    def migrate(self, up_to: int | None = None) -> int:
+        """Apply missing migrations, each in its own transaction; returns the version.
+
+        ``up_to`` stops after that version (to build an older store in tests).
+        """
         if self.read_only:
             raise StoreError(f"database {self.where} is open read-only: cannot migrate it")
         current = self.schema_version()
         self._refuse_newer(current, self.latest_version())
         for migration in migrations(self.dialect):
-            if migration.version <= current:
+            if migration.version <= current or (up_to is not None and migration.version > up_to):
                 continue
             with self.transaction():
                 # Several processes may start at once (workers sharing one

@@ -61,6 +61,26 @@ def test_sync_outlets_creates_updates_and_deactivates(store: Store) -> None:
     assert store.counts()["feeds"] == 4
 
 
+def test_sync_deactivates_only_the_feeds_its_own_file_owns(store: Store) -> None:
+    daemon, other = "/etc/ingestd/ingestd.toml", "/tmp/other.toml"
+    store.sync_outlets(OUTLETS, T0, owner=daemon)
+    extra = [{"name": "Extra", "domain": "extra.example", "feeds": ["https://extra.example/f"]}]
+    # A one-off process with another file adds its feed and leaves the daemon's alone.
+    store.sync_outlets(extra, T0, owner=other)
+    assert len(store.active_feeds()) == 4
+    # The daemon's file drops a feed: only that one goes; the other file's stays.
+    fewer = [{**OUTLETS[0], "feeds": OUTLETS[0]["feeds"][:1]}, OUTLETS[1]]
+    store.sync_outlets(fewer, T0, owner=daemon)
+    assert {f.url for f in store.active_feeds()} == {
+        "https://www.lemonde.fr/rss/une.xml",
+        "https://meguetaninfos.com/feed",
+        "https://extra.example/f",
+    }
+    # Syncing the same file twice at once is idempotent (upserts, no unique-key race).
+    store.sync_outlets(fewer, T0, owner=daemon)
+    assert store.counts()["outlets"] == 3
+
+
 def test_record_feed_entries_saves_entries_and_validators_together(store: Store) -> None:
     _, feeds = synced(store)
     feed = feeds[0]
