@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from ingestd.cli import fetch_limits
+from ingestd.app import fetch_limits
 from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.parse import parse_feed
 from ingestd.fetch import Fetcher

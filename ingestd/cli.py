@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING
 import click
 
 from ingestd import __version__
+from ingestd.app import config_owner, open_read_store, open_store, poll_once
+from ingestd.commands._common import settings_from
 from ingestd.errors import ConfigError, IngestdError
-from ingestd.fetch.limits import FetchLimits
 from ingestd.ops.stories import story_ids_since
 from ingestd.report.export import write_csv, write_jsonl
-from ingestd.settings import Settings, load_settings
-from ingestd.store import Store
-from ingestd.store import open_store as open_store_url
 
 if TYPE_CHECKING:
     from ingestd.pipeline import CycleStats
@@ -36,66 +34,6 @@ def _configure_logging(verbosity: int) -> None:
     from ingestd.service.logs import configure_logging
 
     configure_logging(verbosity, "auto")
-
-
-def settings_from(ctx: click.Context) -> Settings:
-    """The validated settings named by ``--config`` (loaded once per invocation)."""
-    settings: Settings | None = ctx.obj.get("settings")
-    if settings is None:
-        config: Path | None = ctx.obj.get("config")
-        if config is None:
-            raise click.UsageError("this command needs --config FILE")
-        settings = load_settings(config)
-        ctx.obj["settings"] = settings
-    return settings
-
-
-def open_store(settings: Settings, *, create: bool = True) -> Store:
-    """Open the configured store (SQLite or PostgreSQL) and migrate it.
-
-    Refuses (SchemaVersionError) a database whose schema is newer than this
-    ingestd; the store is closed again on any error.
-    """
-    store = open_store_url(settings.storage.url, create=create)
-    try:
-        store.migrate()
-    except BaseException:
-        store.close()
-        raise
-    return store
-
-
-def fetch_limits(settings: Settings) -> FetchLimits:
-    """HTTP limits from the ``[fetch]`` settings."""
-    fetch = settings.fetch
-    return FetchLimits(
-        connect_timeout=fetch.connect_timeout,
-        read_timeout=fetch.read_timeout,
-        total_timeout=fetch.total_timeout,
-        max_bytes=fetch.max_bytes,
-        max_compressed_bytes=fetch.max_bytes,
-        max_redirects=fetch.max_redirects,
-        concurrency=fetch.concurrency,
-        per_host_concurrency=fetch.per_host_concurrency,
-        per_host_delay=fetch.per_host_delay,
-        robots=fetch.robots_txt,
-        allow_private_addresses=fetch.allow_private_addresses,
-        contact_url=fetch.contact_url,
-    )
-
-
-async def poll_once(settings: Settings, store: Store) -> CycleStats:
-    """One full polling cycle with fresh HTTP client and extraction pool."""
-    # Imported here: the pipeline pulls in datasketch, numpy and the matcher,
-    # which read-only commands (report, stories, feeds list) never need.
-    from ingestd.extract.pool import ExtractionPool
-    from ingestd.fetch.client import Fetcher
-    from ingestd.pipeline import Ingestor
-
-    with ExtractionPool(settings.extract.workers) as pool:
-        async with Fetcher(fetch_limits(settings)) as fetcher:
-            ingestor = Ingestor(settings, store, fetcher, pool)
-            return await ingestor.poll_once()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,10 +65,11 @@ def poll(ctx: click.Context, once: bool) -> None:
     store = open_store(settings)
     try:
         started = time.monotonic()
-        stats = asyncio.run(poll_once(settings, store))
+        owner = config_owner(ctx.obj.get("config"))
+        stats = asyncio.run(poll_once(settings, store, owner=owner))
     finally:
         store.close()
-    click.echo(_stats_line(stats, time.monotonic() - started), err=True)
+    click.echo(_stats_line(stats, time.monotonic() - started))
     if stats.feeds_polled and stats.feeds_failed == stats.feeds_polled:
         sys.exit(1)
 
@@ -141,7 +80,8 @@ def _stats_line(stats: CycleStats, seconds: float) -> str:
         f"polled {stats.feeds_polled} feeds ({stats.feeds_unchanged} unchanged, "
         f"{stats.feeds_failed} failed), {stats.entries_new} new entries, "
         f"{stats.articles_stored} articles stored ({stats.copies_linked} linked as copies), "
-        f"{stats.pages_failed} pages failed; errors: {errors}; {seconds:.1f}s"
+        f"{stats.pages_failed} pages failed, {stats.entries_waiting} entries wait for the"
+        f" next cycle; errors: {errors}; {seconds:.1f}s"
     )
 
 
@@ -164,7 +104,7 @@ def export(ctx: click.Context, fmt: str, since: str | None, output: Path | None)
 
     moment = since_option(since)
     settings = settings_from(ctx)
-    store = open_store(settings, create=False)
+    store = open_read_store(settings.storage.url)
     writer = write_csv if fmt == "csv" else write_jsonl
     try:
         if output is None:

@@ -3,7 +3,9 @@
     IngestdError
     ├── ConfigError          bad configuration file: names file, key, problem
     ├── StoreError           the store cannot be opened or has a wrong schema
-    │   └── SchemaVersionError
+    │   ├── SchemaVersionError
+    │   └── StoreUnavailableError the database cannot be used at all (connection
+    │                             lost, disk full, locked too long): the process stops
     ├── FetchError           one HTTP fetch failed; ``kind`` says why
     │   ├── BlockedAddressError   target resolves to a refused address
     │   ├── ResponseTooLargeError
@@ -64,6 +66,16 @@ class StoreError(IngestdError):
 
 class SchemaVersionError(StoreError):
     """The store's schema is newer than this ingestd understands."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be used at all: the connection is lost, the disk is
+    full, a lock is held too long, a table is missing.
+
+    Unlike other store errors (a constraint one bad item breaks), this is an
+    error of the process, not of the item being handled: the daemon stops
+    and systemd restarts it, instead of failing every item in turn.
+    """
 
 
 class FetchError(IngestdError):

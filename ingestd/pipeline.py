@@ -32,7 +32,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from ingestd.errors import ExtractionError, FeedParseError, FetchError, RobotsDisallowedError
+from ingestd.errors import (
+    ExtractionError,
+    FeedParseError,
+    FetchError,
+    RobotsDisallowedError,
+    StoreUnavailableError,
+)
 from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
@@ -51,6 +57,19 @@ T = TypeVar("T")
 # its last error, visible to the operator), so a dead link does not cost a
 # fetch every cycle for ever.
 MAX_PAGE_ATTEMPTS = 5
+# The error kind of a failure nobody foresaw while handling one feed or one
+# entry (a bug, a constraint one odd item breaks): logged with its
+# traceback, counted, retried with backoff, and never fatal (invariant 6).
+INTERNAL_ERROR = "internal"
+
+
+def _per_item(error: Exception) -> bool:
+    """Whether an unexpected error belongs to the item being handled.
+
+    Errors of the process itself (the store unusable, memory exhausted) are
+    not: they stop the process, for its supervisor to restart it.
+    """
+    return not isinstance(error, StoreUnavailableError | MemoryError)
 
 
 class StoreAccess(Protocol):
@@ -155,6 +174,7 @@ class CycleStats:
     feeds_failed: int = 0
     entries_new: int = 0
     pages_failed: int = 0
+    entries_waiting: int = 0
     articles_stored: int = 0
     articles_known: int = 0
     articles_updated: int = 0
@@ -223,6 +243,7 @@ class Ingestor:
         clock: Callable[[], datetime] = utcnow,
         db: StoreAccess | None = None,
         hooks: PipelineHooks | None = None,
+        owner: str = "",
     ):
         self.settings = settings
         self.store = store
@@ -231,7 +252,8 @@ class Ingestor:
         self.clock = clock
         self.db: StoreAccess = db or InlineStore(store)
         self.hooks = hooks or PipelineHooks()
-        store.sync_outlets(outlet_table(settings), clock())
+        self.owner = owner
+        store.sync_outlets(outlet_table(settings), clock(), owner=owner)
         self.linker = Linker(
             store,
             params=DEFAULT_PARAMS,
@@ -241,18 +263,49 @@ class Ingestor:
         self.linker.warm_up(clock())
 
     async def poll_once(self) -> CycleStats:
-        """Poll every active feed once, then ingest every pending entry."""
+        """Poll every active feed once, then ingest the pending entries.
+
+        Each feed has at most ``[fetch] max_pages_per_feed`` pages fetched
+        per cycle, its newest first, so one feed revealing thousands of
+        entries cannot hold the cycle for hours; the rest stay pending for
+        the following cycles (``entries_waiting``).
+        """
         stats = CycleStats()
         feeds = await self.db.call(lambda store: store.active_feeds())
         for outcome in await asyncio.gather(*(self.poll_feed(feed) for feed in feeds)):
             stats.add_poll(outcome)
-        pending = await self.db.call(lambda store: store.pending_entries())
+        cap = self.settings.fetch.max_pages_per_feed
+        pending = await self.db.call(
+            lambda store: store.pending_entries(limit=len(feeds) * cap + cap, per_feed=cap)
+        )
         for result in await asyncio.gather(*(self.ingest_entry(entry) for entry in pending)):
             stats.add_entry(result)
+        stats.entries_waiting = await self.db.call(lambda store: store.pending_count())
         return stats
 
     async def poll_feed(self, feed: FeedRow) -> PollOutcome:
-        """Fetch one feed and save what it revealed (entries + validators, atomically)."""
+        """Fetch one feed and save what it revealed (entries + validators, atomically).
+
+        Never raises for a problem of this feed: fetch and parse errors, and
+        any unexpected error, are recorded on the feed and returned as an
+        ``error`` outcome. Only errors of the process itself propagate.
+        """
+        try:
+            return await self._poll_feed(feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not _per_item(error):
+                raise
+            log.error(
+                "feed failed unexpectedly: %r",
+                error,
+                exc_info=error,
+                extra={"event": "feed_failed", "feed": feed.url, "kind": INTERNAL_ERROR},
+            )
+            return await self._feed_failed(feed, error)
+
+    async def _poll_feed(self, feed: FeedRow) -> PollOutcome:
         try:
             # The fetcher bounds requests in flight ([fetch] concurrency),
             # taking a slot only once the host's turn has come.
@@ -320,7 +373,7 @@ class Ingestor:
             store.record_feed_unchanged(feed, now)
             return self.hooks.feed_polled(store, feed, outcome, now)
 
-    async def _feed_failed(self, feed: FeedRow, error: FetchError | FeedParseError) -> PollOutcome:
+    async def _feed_failed(self, feed: FeedRow, error: Exception) -> PollOutcome:
         if isinstance(error, FetchError):
             outcome = PollOutcome(
                 feed.id,
@@ -330,8 +383,10 @@ class Ingestor:
                 error_kind=error.kind,
                 retry_after=error.retry_after,
             )
-        else:
+        elif isinstance(error, FeedParseError):
             outcome = PollOutcome(feed.id, feed.url, "error", error_kind="malformed_feed")
+        else:
+            outcome = PollOutcome(feed.id, feed.url, "error", error_kind=INTERNAL_ERROR)
         kind = outcome.error_kind or "unknown"
 
         def save(store: Store) -> PollOutcome:
@@ -340,15 +395,38 @@ class Ingestor:
                 store.record_feed_error(feed, kind, str(error), now)
                 return self.hooks.feed_polled(store, feed, outcome, now)
 
-        log.warning(
-            "feed failed: %s",
-            error,
-            extra={"event": "feed_failed", "feed": feed.url, "kind": kind},
-        )
+        if kind != INTERNAL_ERROR:  # an internal error was logged with its traceback
+            log.warning(
+                "feed failed: %s",
+                error,
+                extra={"event": "feed_failed", "feed": feed.url, "kind": kind},
+            )
         return await self.db.call(save, batch=True)
 
     async def ingest_entry(self, entry: PendingEntry) -> EntryOutcome:
-        """Fetch, extract and store one pending entry's page."""
+        """Fetch, extract and store one pending entry's page.
+
+        Never raises for a problem of this entry: fetch and extraction
+        errors, and any unexpected error (in the match step too), are
+        recorded on the entry, which is retried with backoff and given up
+        after ``MAX_PAGE_ATTEMPTS``. Only errors of the process propagate.
+        """
+        try:
+            return await self._ingest_entry(entry)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not _per_item(error):
+                raise
+            log.error(
+                "entry failed unexpectedly: %r",
+                error,
+                exc_info=error,
+                extra={"event": "page_failed", "article": entry.url, "kind": INTERNAL_ERROR},
+            )
+            return await self._entry_failed(entry, error)
+
+    async def _ingest_entry(self, entry: PendingEntry) -> EntryOutcome:
         known = await self.db.call(lambda store: self._known_article(store, entry), batch=True)
         if known:
             # Listed by another feed of the outlet, or seen before: no fetch.
@@ -387,16 +465,31 @@ class Ingestor:
 
     @staticmethod
     def _known_article(store: Store, entry: PendingEntry) -> bool:
-        known = store.article_id_for(entry.url, entry.outlet_id, entry.guid)
-        if known is not None and entry.article_id is None:
-            store.entry_done(entry.id, known)
+        """Whether the entry's page is an article stored already (then no fetch)."""
+        if entry.article_id is not None:
+            # A revisit of its own article is fetched again (it may have
+            # changed), unless the feed moved the entry's link onto ANOTHER
+            # stored article's URL (a reused GUID): that page is stored, and
+            # re-fetching it into this entry's article would give two
+            # articles one URL.
+            holder = store.article_id_for(entry.url, entry.outlet_id, None)
+            if holder is None or holder == entry.article_id:
+                return False
+            store.entry_done(entry.id, holder)
             return True
-        return False
+        known = store.article_id_for(entry.url, entry.outlet_id, entry.guid)
+        if known is None:
+            return False
+        store.entry_done(entry.id, known)
+        return True
 
-    async def _entry_failed(
-        self, entry: PendingEntry, error: FetchError | ExtractionError
-    ) -> EntryOutcome:
-        kind = error.kind if isinstance(error, FetchError) else "extraction"
+    async def _entry_failed(self, entry: PendingEntry, error: Exception) -> EntryOutcome:
+        if isinstance(error, FetchError):
+            kind = error.kind
+        elif isinstance(error, ExtractionError):
+            kind = "extraction"
+        else:
+            kind = INTERNAL_ERROR
         # robots.txt forbidding the page will not change by retrying.
         give_up = entry.attempts + 1 >= MAX_PAGE_ATTEMPTS or isinstance(
             error, RobotsDisallowedError
@@ -414,9 +507,10 @@ class Ingestor:
                 )
 
         await self.db.call(save, batch=True)
-        log.warning(
-            "page failed: %s",
-            error,
-            extra={"event": "page_failed", "article": entry.url, "kind": kind},
-        )
+        if kind != INTERNAL_ERROR:  # an internal error was logged with its traceback
+            log.warning(
+                "page failed: %s",
+                error,
+                extra={"event": "page_failed", "article": entry.url, "kind": kind},
+            )
         return EntryOutcome(entry.id, "failed", error_kind=kind)

@@ -84,6 +84,10 @@ class FetchSettings(_Section):
     # Longest wait a page's Retry-After (429, 503) may ask before its retry.
     max_retry_after: Annotated[float, Field(ge=0, le=30 * 86400)] = 21600.0
     contact_url: str | None = None
+    # Pages one feed may have fetched in one `poll --once` cycle (its newest
+    # first): at per_host_delay 1 s, 100 pages hold a cycle under 2 minutes
+    # per host; a feed revealing 20,000 entries is worked off over cycles.
+    max_pages_per_feed: Annotated[int, Field(ge=1, le=100_000)] = 100
 
     @field_validator("contact_url")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingestd.cli import open_store, poll_once
+from ingestd.app import open_store, poll_once
 from ingestd.pipeline import CycleStats
 from ingestd.report.export import story_objects
 from ingestd.settings import Settings

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 
+from ingestd.app import open_read_store, open_store
 from ingestd.durations import parse_age, parse_since
-from ingestd.settings import Settings
+from ingestd.settings import Settings, load_settings
 from ingestd.store import Store
 from ingestd.terminal import clean, wants_colour
 
@@ -31,21 +33,46 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def settings_from(ctx: click.Context) -> Settings:
+    """The validated settings named by ``--config`` (loaded once per invocation)."""
+    root = ctx.find_root()
+    found: Settings | None = root.obj.get("settings")
+    if found is None:
+        config: Path | None = root.obj.get("config")
+        if config is None:
+            raise click.UsageError("this command needs --config FILE")
+        found = load_settings(config)
+        root.obj["settings"] = found
+    return found
+
+
+def config_path(ctx: click.Context) -> Path | None:
+    """The ``--config`` file, if one was given."""
+    path: Path | None = ctx.find_root().obj.get("config")
+    return path
+
+
 def settings(ctx: click.Context, *, required: bool = True) -> Settings:
     """The ``--config`` settings; the defaults when optional and no file was given."""
-    from ingestd.cli import settings_from
-
-    if not required and ctx.find_root().obj.get("config") is None:
+    if not required and config_path(ctx) is None:
         return Settings()
-    return settings_from(ctx.find_root())
+    return settings_from(ctx)
 
 
 @contextmanager
-def opened_store(ctx: click.Context, *, create: bool = False) -> Iterator[Store]:
-    """The configured store, closed afterwards; a missing one is a StoreError (exit 1)."""
-    from ingestd.cli import open_store
+def opened_store(
+    ctx: click.Context, *, write: bool = False, create: bool = False
+) -> Iterator[Store]:
+    """The configured store, closed afterwards; a missing one is a StoreError (exit 1).
 
-    store = open_store(settings(ctx), create=create)
+    Read-only unless ``write``: reading commands never create, migrate or
+    change the database (an older schema says to run `ingestd db migrate`).
+    A writing command migrates it first (and creates it with ``create``).
+    """
+    configured = settings(ctx)
+    store = (
+        open_store(configured, create=create) if write else open_read_store(configured.storage.url)
+    )
     try:
         yield store
     finally:

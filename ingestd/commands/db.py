@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from ingestd.commands._common import settings_from
 from ingestd.store import Store, open_store, redact
 
 
@@ -21,10 +22,6 @@ def db() -> None:
 
 
 def _settings_url(ctx: click.Context) -> str:
-    # Imported late: ingestd.cli registers this module, so importing it at
-    # module level would be a cycle.
-    from ingestd.cli import settings_from
-
     return settings_from(ctx).storage.url
 
 
@@ -56,7 +53,7 @@ def status(ctx: click.Context) -> None:
     deployment script can check it before starting the service.
     """
     url = _settings_url(ctx)
-    with open_store(url, create=False) as store:
+    with open_store(url, read_only=True) as store:
         lines = status_lines(store, url)
         newer = store.schema_version() > store.latest_version()
     for line in lines:

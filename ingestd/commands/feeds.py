@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ingestd.app import fetch_limits
 from ingestd.commands._common import (
     FORMAT_OPTION,
     echo_json,
@@ -98,7 +99,7 @@ def add(ctx: click.Context, url: str, outlet: str, domain: str | None) -> None:
     """Add a feed for an outlet (kept across configuration reloads)."""
     url = _valid_url(url)
     configured = settings(ctx).outlets
-    with opened_store(ctx, create=True) as store, store.transaction():
+    with opened_store(ctx, write=True, create=True) as store, store.transaction():
         found, created = resolve_outlet(store, outlet, domain, now(), configured)
         outcome = add_feed(store, url, found, now())
     if created:
@@ -117,7 +118,7 @@ def add(ctx: click.Context, url: str, outlet: str, domain: str | None) -> None:
 def remove(ctx: click.Context, url: str) -> None:
     """Stop polling a feed the configuration does not list (its articles stay)."""
     config = str(ctx.find_root().obj.get("config"))
-    with opened_store(ctx) as store:
+    with opened_store(ctx, write=True) as store:
         status, stored_url = remove_feed(store, url.strip(), settings(ctx).outlets, config)
     if status == "inactive":
         click.echo(f"feed {stored_url} was already inactive")
@@ -130,8 +131,6 @@ def _fetching(ctx: click.Context, url: str, work: Callable[[Fetcher], Coroutine[
 
     A failed fetch of ``url`` becomes an OperatorError naming the reason (exit 1).
     """
-    from ingestd.cli import fetch_limits
-
     limits = fetch_limits(settings(ctx, required=False))
 
     async def run() -> T:
@@ -252,7 +251,7 @@ def import_opml(ctx: click.Context, file: Path, outlet_from_domain: bool) -> Non
     counts = {"added": 0, "exists": 0, "reactivated": 0, "skipped": 0}
     lines: list[str] = []
     with (
-        opened_store(ctx, create=True) as store,
+        opened_store(ctx, write=True, create=True) as store,
         progress("importing feeds", len(entries)) as advance,
     ):
         for entry in entries:

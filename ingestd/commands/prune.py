@@ -55,7 +55,8 @@ def prune(ctx: click.Context, older_than: str, apply_: bool, force: bool) -> Non
             "of those articles would no longer be recognised; pass --force to prune anyway"
         )
     cutoff = now() - age
-    with opened_store(ctx) as store:
+    # A dry run only reads; --apply writes (and migrates the store first).
+    with opened_store(ctx, write=apply_) as store:
         plan = plan_prune(store, cutoff)
         if not apply_:
             click.echo("dry run (pass --apply to prune):")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
+from ingestd.app import open_read_store
+from ingestd.commands._common import settings_from
 from ingestd.durations import parse_since
-from ingestd.errors import StoreError
 from ingestd.report.model import DEFAULT_MARGIN, DEFAULT_TOP, Report, build_report
 from ingestd.report.queries import read_report_input
-from ingestd.store.sqlite import SqliteStore
 
 
 @click.command()
@@ -67,8 +67,6 @@ def report(
     margin: float,
 ) -> None:
     """Deduplication report: totals, outlets, who copies whom, stories, feed health."""
-    from ingestd.cli import open_store, settings_from
-
     now = datetime.now(UTC)
     start = None
     if since is not None:
@@ -76,17 +74,10 @@ def report(
             start = parse_since(since, now)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--since") from None
-    if db is not None:
-        # A file named on the command line is only read: never created or
-        # migrated (it may be a copy, or not an ingestd database at all).
-        store = SqliteStore(db, create=False)
-        try:
-            store.check_schema()
-        except StoreError:
-            store.close()
-            raise
-    else:
-        store = open_store(settings_from(ctx), create=False)
+    # Only read: never created, migrated or changed (a file named with --db
+    # may be a copy, or not an ingestd database at all).
+    url = f"sqlite:///{db.resolve()}" if db is not None else settings_from(ctx).storage.url
+    store = open_read_store(url)
     try:
         data = read_report_input(store, now, start)
     finally:

@@ -16,7 +16,7 @@ def run(ctx: click.Context) -> None:
     grace_period); a second one exits at once. SIGHUP reloads the
     configuration. Under systemd use Type=notify.
     """
-    from ingestd.cli import settings_from
+    from ingestd.commands._common import settings_from
     from ingestd.service.daemon import run_daemon
     from ingestd.service.logs import configure_logging
 

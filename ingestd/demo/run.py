@@ -30,7 +30,7 @@ def demo_settings(base_url: str, db: Path, workers: int) -> Settings:
 
 def run_demo(db: Path, workers: int, echo: Callable[[str], None]) -> dict[str, Any]:
     """Serve, ingest, summarise; returns the summary figures."""
-    from ingestd.cli import open_store, poll_once
+    from ingestd.app import open_store, poll_once
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

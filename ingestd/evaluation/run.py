@@ -37,7 +37,7 @@ def default_corpus_dir() -> Path:
 
 def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> dict[str, Any]:
     """Run the corpus through ingestd and both baselines; print and return the figures."""
-    from ingestd.cli import open_store, poll_once
+    from ingestd.app import open_store, poll_once
 
     corpus = build_corpus(corpus_dir)
     labels = corpus.labels()

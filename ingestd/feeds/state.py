@@ -11,19 +11,21 @@ the store's portable SQL surface, so it works on every store dialect.
                                           this one is deactivated: both are the
                                           same feed now, polled once
 
-A feed listed in the configuration keeps its old URL there: on the next
-configuration sync the old URL is added back, polled once, redirected, and
-merged again into the moved feed — one extra request per reload until the
-operator updates the configuration (a warning says so).
+Either way the old URL is remembered (``store_feed_moves``): a
+configuration that still lists it is synced onto the feed that now carries
+it, so the old address is never added back and re-merged on every reload
+(a warning still asks the operator to update the file).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from ingestd.store import Store
+from ingestd.store.values import db_time
 
 __all__ = ["FeedMove", "follow_permanent_redirect"]
 
@@ -66,6 +68,12 @@ def follow_permanent_redirect(store: Store, feed_id: int, new_url: str) -> FeedM
             store.execute("UPDATE store_feeds SET active = 0 WHERE id = ?", (feed_id,))
             store.execute("UPDATE store_feeds SET active = 1 WHERE id = ?", (target,))
             move = FeedMove("merged", target, new_url)
+        store.execute(
+            "INSERT INTO store_feed_moves (old_url, feed_id, moved_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (old_url) DO UPDATE SET feed_id = excluded.feed_id,"
+            " moved_at = excluded.moved_at",
+            (old_url, move.feed_id, db_time(datetime.now(UTC))),
+        )
     extra = {"event": "feed_moved", "feed": old_url, "url": new_url, "outcome": move.outcome}
     # A configured feed keeps its old URL in the file until someone edits it.
     hint = "; update the configuration" if row["added_by"] == "config" else ""

@@ -14,7 +14,6 @@ caller can save a poll's entries, validators and next due time atomically.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ingestd.schedule.policy import HISTORY_ENTRIES, Decision, FeedHistory
 from ingestd.store import Store
@@ -102,42 +101,15 @@ def record_decision(
 def ready_entries(
     store: Store, now: datetime, limit: int, *, exclude: frozenset[int] = frozenset()
 ) -> list[PendingEntry]:
-    """Pending entries due for a (re)try, oldest first, leaving out ``exclude``."""
-    # Over-fetch by the excluded count so that in-flight entries never hide
-    # the ready ones behind them.
-    rows = store.query(
-        "SELECT e.id, e.feed_id, f.outlet_id, e.guid, e.url, e.raw_url, e.title,"
-        " e.published_at, e.attempts, e.article_id FROM store_entries e"
-        " JOIN store_feeds f ON f.id = e.feed_id"
-        " WHERE e.state = 'pending' AND (e.retry_at IS NULL OR e.retry_at <= ?)"
-        " ORDER BY e.id LIMIT ?",
-        (db_time(now), limit + len(exclude)),
-    )
-    entries = [_pending(r) for r in rows if int(r["id"]) not in exclude]
-    return entries[:limit]
+    """Pending entries due for a (re)try, in turns across feeds, leaving out ``exclude``."""
+    return store.pending_entries(limit, ready_at=now, exclude=exclude)
 
 
 def pending_count(store: Store) -> int:
     """How many entries wait for their page (the queue depth)."""
-    row = store.query_one("SELECT count(*) AS n FROM store_entries WHERE state = 'pending'")
-    return 0 if row is None else int(row["n"])
+    return store.pending_count()
 
 
 def delay_entry(store: Store, entry_id: int, at: datetime) -> None:
     """Keep a failed entry pending but untouched until ``at``."""
     store.execute("UPDATE store_entries SET retry_at = ? WHERE id = ?", (db_time(at), entry_id))
-
-
-def _pending(row: Any) -> PendingEntry:
-    return PendingEntry(
-        int(row["id"]),
-        int(row["feed_id"]),
-        int(row["outlet_id"]),
-        row["guid"],
-        row["url"],
-        row["raw_url"],
-        row["title"],
-        py_time(row["published_at"]),
-        int(row["attempts"]),
-        None if row["article_id"] is None else int(row["article_id"]),
-    )

@@ -24,15 +24,17 @@ import logging
 import os
 import random
 import signal
-from collections.abc import Callable, Coroutine
+from collections import Counter
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from ingestd.cli import fetch_limits, open_store
-from ingestd.errors import ConfigError, IngestdError
+from ingestd.app import config_owner, fetch_limits, open_store
+from ingestd.errors import ConfigError, IngestdError, StoreUnavailableError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
 from ingestd.match.linker import utcnow
@@ -70,6 +72,9 @@ IDLE_RECHECK_SECONDS = 2.0
 CANCEL_SECONDS = 2.0
 # Exit status of a forced (second signal) exit.
 FORCED_EXIT = 1
+# Pending entries read per free ingestion slot, so that slots can still be
+# filled when the first candidates belong to hosts already at their limit.
+CANDIDATES_PER_SLOT = 4
 
 
 class RunState(enum.Enum):
@@ -164,6 +169,10 @@ class Daemon:
         self._background: set[asyncio.Task[None]] = set()
         self._polling: set[int] = set()
         self._ingesting: set[int] = set()
+        # Pages in hand per host: at most [fetch] per_host_concurrency, so a
+        # host with a long backlog never takes every ingestion slot.
+        self._host_busy: Counter[str] = Counter()
+        self.owner = config_owner(config_path)
 
     @property
     def ingestor(self) -> Ingestor:
@@ -233,6 +242,7 @@ class Daemon:
                 clock=self.clock,
                 db=self.writer,
                 hooks=self.hooks,
+                owner=self.owner,
             )
         )
         self.scheduler.start()
@@ -329,12 +339,22 @@ class Daemon:
             self._crash(task.exception())
 
     def _crash(self, error: BaseException | None) -> None:
-        log.error(
-            "unexpected error: %r",
-            error,
-            exc_info=error,
-            extra={"event": "crash"},
-        )
+        # Per-item errors never get here (the pipeline records them on their
+        # feed or entry): this is the process itself failing, so stop and let
+        # systemd restart the service (RestartSec, StartLimitBurst).
+        if isinstance(error, StoreUnavailableError):
+            log.error(
+                "stopping: the store is unusable: %s",
+                error,
+                extra={"event": "crash", "kind": "store"},
+            )
+        else:
+            log.error(
+                "stopping: unexpected error: %r",
+                error,
+                exc_info=error,
+                extra={"event": "crash", "kind": "bug"},
+            )
         self.request_stop(exit_code=1)
 
     # -- configuration ----------------------------------------------------------
@@ -360,7 +380,7 @@ class Daemon:
         ingestor = self.ingestor
 
         def apply(store: Store) -> None:
-            store.sync_outlets(outlet_table(new), now)
+            store.sync_outlets(outlet_table(new), now, owner=self.owner)
             ingestor.linker.refresh_outlets()
 
         await self.writer.call(apply)
@@ -451,29 +471,46 @@ class Daemon:
     # -- pending entries --------------------------------------------------------------
 
     async def _ingest_loop(self) -> None:
-        """Ingest pending entries as they appear, a bounded number at a time."""
+        """Ingest pending entries as they appear, a bounded number at a time.
+
+        Entries come in turns across feeds (:meth:`Store.pending_entries`),
+        and a host already at ``per_host_concurrency`` pages in hand gets no
+        more: its pages would only queue at the host's gate, holding slots
+        that other hosts' pages could use.
+        """
         limit = max(2, self.settings.fetch.concurrency)
         while self.state is RunState.RUNNING:
             self._wake.clear()
             room = limit - len(self._ingesting)
             if room > 0:
-                batch = await self.writer.call(
+                per_host = self.settings.fetch.per_host_concurrency
+                # Over-fetch: some candidates may belong to hosts already busy.
+                candidates = await self.writer.call(
                     partial(
                         state.ready_entries,
                         now=self.clock(),
-                        limit=room,
+                        limit=room * CANDIDATES_PER_SLOT,
                         exclude=frozenset(self._ingesting),
                     )
                 )
                 if self.state is not RunState.RUNNING:
                     break
-                for entry in batch:
+                taken = pick_entries(candidates, room, self._host_busy, per_host)
+                for entry in taken:
+                    host = _host(entry.raw_url)
                     self._ingesting.add(entry.id)
-                    self._track(self._ingest(entry), partial(self._ingesting.discard, entry.id))
-                if batch and len(batch) == room:
+                    self._host_busy[host] += 1
+                    self._track(self._ingest(entry), partial(self._ingest_done, entry.id, host))
+                if len(taken) == room:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_RECHECK_SECONDS)
+
+    def _ingest_done(self, entry_id: int, host: str) -> None:
+        self._ingesting.discard(entry_id)
+        self._host_busy[host] -= 1
+        if self._host_busy[host] <= 0:
+            del self._host_busy[host]
 
     async def _ingest(self, entry: PendingEntry) -> None:
         outcome: EntryOutcome = await self.ingestor.ingest_entry(entry)
@@ -514,6 +551,32 @@ class Daemon:
         while True:
             self.notifier.notify(WATCHDOG=1)
             await asyncio.sleep(interval)
+
+
+def _host(url: str) -> str:
+    """The host a page is fetched from (its per-host politeness key)."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def pick_entries(
+    candidates: Sequence[PendingEntry], room: int, busy: Mapping[str, int], per_host: int
+) -> list[PendingEntry]:
+    """Which candidates to start now: up to ``room``, in order, none for a host at its limit.
+
+    ``busy`` counts the pages already in hand per host; a host's page beyond
+    ``per_host`` would only wait at the host's gate while holding a slot.
+    """
+    taken: list[PendingEntry] = []
+    counts = Counter(busy)
+    for entry in candidates:
+        if len(taken) == room:
+            break
+        host = _host(entry.raw_url)
+        if counts[host] >= per_host:
+            continue
+        counts[host] += 1
+        taken.append(entry)
+    return taken
 
 
 def run_daemon(config_path: Path | None, settings: Settings) -> int:

@@ -21,21 +21,24 @@ from ingestd.store.sqlite import SqliteStore
 __all__ = ["MATCH_LOCK_KEY", "POSTGRESQL", "SQLITE", "SqliteStore", "Store", "open_store", "redact"]
 
 
-def open_store(url: str, *, create: bool = True) -> Store:
+def open_store(url: str, *, create: bool = True, read_only: bool = False) -> Store:
     """Open the store at ``url`` (not migrated: call ``migrate()`` or ``check_schema()``).
 
     ``sqlite:///PATH`` opens (or, with ``create``, creates) an SQLite file;
     ``postgresql://…`` (or ``postgres://…``) connects to a server and, with
     ``create``, creates the database if the server has none of that name.
-    Raises StoreError for an unknown scheme, a missing database when
-    ``create`` is false, or a server that does not answer; messages never
-    show the URL's password.
+    ``read_only`` (implies not ``create``): the database refuses every write
+    (SQLite ``mode=ro``, PostgreSQL read-only transactions), for commands
+    that only read. Raises StoreError for an unknown scheme, a missing
+    database when ``create`` is false, or a server that does not answer;
+    messages never show the URL's password.
     """
+    create = create and not read_only
     path = sqlite_path(url)
     if path is not None:
-        return Store(SqliteDriver(path, create=create))
+        return Store(SqliteDriver(path, create=create, read_only=read_only))
     if url.startswith(("postgresql://", "postgres://")):
-        return Store(PostgresDriver(url, create=create))
+        return Store(PostgresDriver(url, create=create, read_only=read_only))
     raise StoreError(
         f"storage url {redact(url)!r}: unknown scheme; use sqlite:///PATH "
         "or postgresql://USER@HOST:PORT/DATABASE"

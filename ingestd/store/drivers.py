@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql as pgsql
 
-from ingestd.errors import StoreError
+from ingestd.errors import StoreError, StoreUnavailableError
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -54,6 +54,8 @@ class Driver(Protocol):
     dialect: str
     #: Where the database is, safe to print (a path, or a URL without password).
     where: str
+    #: Whether the connection refuses writes.
+    read_only: bool
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
@@ -105,6 +107,10 @@ def _translated(where: str) -> Iterator[None]:
     """Turn the libraries' exceptions into StoreError, naming the database."""
     try:
         yield
+    except (sqlite3.OperationalError, psycopg.OperationalError, psycopg.InterfaceError) as error:
+        # The database itself is unusable (disk full, I/O error, connection
+        # lost, locked beyond the busy timeout): no item is at fault.
+        raise StoreUnavailableError(f"{where}: {str(error).strip()}") from error
     except sqlite3.Error as error:
         raise StoreError(f"{where}: {error}") from error
     except psycopg.Error as error:
@@ -163,19 +169,28 @@ class SqliteDriver(_Connection):
     _BEGIN = "BEGIN IMMEDIATE"
     _db: sqlite3.Connection
 
-    def __init__(self, path: Path, *, create: bool = True):
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False):
         self.path = path
         self.where = str(path)
-        if not create and not path.exists():
+        self.read_only = read_only
+        if (read_only or not create) and not path.exists():
             raise StoreError(f"no ingestd database at {path}")
         try:
-            if create:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            if read_only:
+                # mode=ro: SQLite itself refuses every write, and opening
+                # changes nothing in the file (no journal-mode switch).
+                uri = f"{path.resolve().as_uri()}?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+                self._db.row_factory = sqlite3.Row
+                self._db.execute("PRAGMA query_only=ON")
+            else:
+                if create:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+                self._db.row_factory = sqlite3.Row
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open database {path}: {error}") from None
@@ -196,8 +211,9 @@ class SqliteDriver(_Connection):
         return row.fetchone() is not None
 
     def size_bytes(self) -> int:
-        with _translated(self.where):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not self.read_only:
+            with _translated(self.where):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return sum(
             p.stat().st_size
             for p in (self.path, Path(f"{self.path}-wal"))
@@ -285,9 +301,11 @@ class PostgresDriver(_Connection):
     dialect = POSTGRESQL
     _db: psycopg.Connection[Any]
 
-    def __init__(self, url: str, *, create: bool = True):
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
         self.url = url
         self.where = redact(url)
+        self.read_only = read_only
+        create = create and not read_only
         try:
             self._db = self._connect(url)
         except psycopg.OperationalError as error:
@@ -313,6 +331,10 @@ class PostgresDriver(_Connection):
             row_factory=_pg_row_factory,
         )
         db.execute("SET TIME ZONE 'UTC'")
+        if self.read_only:
+            # Every transaction of this session, autocommit reads included,
+            # is READ ONLY: the server refuses any write.
+            db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         return db
 
     def _create_database(self, url: str) -> None:

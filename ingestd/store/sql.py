@@ -15,7 +15,7 @@ none. The matching step runs under :meth:`Store.match_lock` (invariant 4).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +70,11 @@ class Store:
         return path if isinstance(path, Path) else None
 
     @property
+    def read_only(self) -> bool:
+        """Whether the connection refuses writes (a read-only command's store)."""
+        return self._driver.read_only
+
+    @property
     def where(self) -> str:
         """Where the database is, safe to print: a path, or a URL without password."""
         return self._driver.where
@@ -107,12 +112,17 @@ class Store:
                 f"{latest} this ingestd knows: upgrade ingestd"
             )
 
-    def migrate(self) -> int:
-        """Apply missing migrations, each in its own transaction; returns the version."""
+    def migrate(self, up_to: int | None = None) -> int:
+        """Apply missing migrations, each in its own transaction; returns the version.
+
+        ``up_to`` stops after that version (to build an older store in tests).
+        """
+        if self.read_only:
+            raise StoreError(f"database {self.where} is open read-only: cannot migrate it")
         current = self.schema_version()
         self._refuse_newer(current, self.latest_version())
         for migration in migrations(self.dialect):
-            if migration.version <= current:
+            if migration.version <= current or (up_to is not None and migration.version > up_to):
                 continue
             with self.transaction():
                 # Several processes may start at once (workers sharing one
@@ -217,54 +227,87 @@ class Store:
 
     # -- outlets and feeds -------------------------------------------------
 
-    def sync_outlets(self, outlets: Sequence[dict[str, Any]], now: datetime) -> None:
-        """Make stored outlets and feeds match the configuration.
+    def sync_outlets(
+        self, outlets: Sequence[dict[str, Any]], now: datetime, *, owner: str = ""
+    ) -> None:
+        """Make stored outlets and feeds match one configuration file, ``owner``.
 
         Each item has ``name``, ``domain``, ``role``, ``aliases``, ``feeds``.
-        Configured feeds no longer listed are deactivated, never deleted (their
-        entries and articles stay); feeds added with `ingestd feeds add` stay.
+        Feeds the file lists become active and owned by it; feeds it owned
+        and no longer lists are deactivated, never deleted (their entries and
+        articles stay). Feeds owned by another file, or added with
+        `ingestd feeds add`, are left alone. A listed URL that has moved
+        (permanent redirect) is synced onto the feed that now carries it.
+        Every write is an upsert, so processes syncing the same file at the
+        same moment agree instead of failing on a unique key.
         """
         with self.transaction():
-            configured: set[str] = set()
+            configured: set[int] = set()
             for outlet in outlets:
-                row = self._driver.execute(
-                    "SELECT id FROM store_outlets WHERE name = ? OR domain = ?",
-                    (outlet["name"], outlet["domain"]),
-                ).fetchone()
-                values = (
-                    outlet["name"],
-                    outlet["domain"],
-                    outlet.get("role"),
-                    db_json(list(outlet.get("aliases", []))),
-                )
-                if row is None:
-                    outlet_id = self._driver.execute(
-                        "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
-                        " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                        (*values, db_time(now)),
-                    ).fetchone()[0]
-                else:
-                    outlet_id = row["id"]
-                    self._driver.execute(
-                        "UPDATE store_outlets SET name = ?, domain = ?, role = ?, aliases = ?"
-                        " WHERE id = ?",
-                        (*values, outlet_id),
-                    )
+                outlet_id = self._upsert_outlet(outlet, now)
                 for url in outlet.get("feeds", []):
-                    configured.add(url)
-                    self._driver.execute(
-                        "INSERT INTO store_feeds (outlet_id, url, created_at) VALUES (?, ?, ?)"
-                        " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
-                        " active = 1, added_by = 'config'",
-                        (outlet_id, url, db_time(now)),
-                    )
+                    configured.add(self._sync_feed(outlet_id, url, owner, now))
             for row in self._driver.execute(
-                "SELECT id, url FROM store_feeds WHERE active = 1 AND added_by = 'config'"
+                "SELECT id FROM store_feeds WHERE active = 1 AND added_by = 'config'"
+                " AND config_owner = ?",
+                (owner,),
             ).fetchall():
-                if row["url"] not in configured:
+                if int(row["id"]) not in configured:
                     self._driver.execute(
                         "UPDATE store_feeds SET active = 0 WHERE id = ?", (row["id"],)
                     )
+
+    def _upsert_outlet(self, outlet: dict[str, Any], now: datetime) -> int:
+        values = (
+            outlet["name"],
+            outlet["domain"],
+            outlet.get("role"),
+            db_json(list(outlet.get("aliases", []))),
+        )
+        find = "SELECT id FROM store_outlets WHERE name = ? OR domain = ? ORDER BY id"
+        row = self._driver.execute(find, (outlet["name"], outlet["domain"])).fetchone()
+        if row is None:
+            # Another process may insert the same outlet meanwhile: DO NOTHING,
+            # then read the row it made.
+            row = self._driver.execute(
+                "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                (*values, db_time(now)),
+            ).fetchone()
+            if row is None:
+                row = self._driver.execute(find, (outlet["name"], outlet["domain"])).fetchone()
+            if row is None:
+                raise StoreError(f"outlet {outlet['name']!r} could not be stored")
+            return int(row["id"])
+        outlet_id = int(row["id"])
+        self._driver.execute(
+            "UPDATE store_outlets SET name = ?, domain = ?, role = ?, aliases = ? WHERE id = ?",
+            (*values, outlet_id),
+        )
+        return outlet_id
+
+    def _sync_feed(self, outlet_id: int, url: str, owner: str, now: datetime) -> int:
+        """Make one listed feed active and owned by ``owner``; returns its id."""
+        moved = self._driver.execute(
+            "SELECT feed_id FROM store_feed_moves WHERE old_url = ?", (url,)
+        ).fetchone()
+        if moved is not None:
+            feed_id = int(moved["feed_id"])
+            self._driver.execute(
+                "UPDATE store_feeds SET outlet_id = ?, active = 1, added_by = 'config',"
+                " config_owner = ? WHERE id = ?",
+                (outlet_id, owner, feed_id),
+            )
+            return feed_id
+        row = self._driver.execute(
+            "INSERT INTO store_feeds (outlet_id, url, created_at, config_owner)"
+            " VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
+            " active = 1, added_by = 'config', config_owner = excluded.config_owner"
+            " RETURNING id",
+            (outlet_id, url, db_time(now), owner),
+        ).fetchone()
+        return int(row["id"])
 
     def outlets(self) -> list[OutletRow]:
         """All outlets."""
@@ -353,14 +396,40 @@ class Store:
 
     # -- entries -----------------------------------------------------------
 
-    def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
-        """Entries still to fetch, oldest first."""
+    def pending_entries(
+        self,
+        limit: int = 10_000,
+        *,
+        per_feed: int | None = None,
+        ready_at: datetime | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[PendingEntry]:
+        """Entries still to fetch, taken in turns across feeds, newest first in each.
+
+        The first turn holds every feed's newest pending entry, the second
+        their next ones, and so on, so one feed's backlog of thousands never
+        holds the other feeds' entries back (no head-of-line blocking).
+        ``per_feed`` caps the turns (the pages one feed may have fetched in
+        one cycle); ``ready_at`` leaves out entries whose retry time is later;
+        ``exclude`` (entries already in hand) are skipped without hiding the
+        ones behind them.
+        """
+        where = "e.state = 'pending'"
+        params: list[Any] = []
+        if ready_at is not None:
+            where += " AND (e.retry_at IS NULL OR e.retry_at <= ?)"
+            params.append(db_time(ready_at))
+        turns = "" if per_feed is None else " WHERE turn <= ?"
         rows = self._driver.execute(
-            "SELECT e.*, f.outlet_id FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
-            " WHERE e.state = 'pending' ORDER BY e.id LIMIT ?",
-            (limit,),
+            "SELECT * FROM (SELECT e.id, e.feed_id, f.outlet_id, e.guid, e.url, e.raw_url,"
+            " e.title, e.published_at, e.attempts, e.article_id, ROW_NUMBER() OVER ("
+            "PARTITION BY e.feed_id ORDER BY coalesce(e.published_at, e.first_seen_at) DESC,"
+            " e.id DESC) AS turn FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
+            f" WHERE {where}) ranked{turns} ORDER BY turn, id LIMIT ?",
+            (*params, *([] if per_feed is None else [per_feed]), limit + len(exclude)),
         )
-        return [
+        skip = set(exclude)
+        entries = [
             PendingEntry(
                 r["id"],
                 r["feed_id"],
@@ -374,7 +443,16 @@ class Store:
                 r["article_id"],
             )
             for r in rows
+            if int(r["id"]) not in skip
         ]
+        return entries[:limit]
+
+    def pending_count(self) -> int:
+        """How many entries wait for their page (the queue depth)."""
+        row = self._driver.execute(
+            "SELECT count(*) FROM store_entries WHERE state = 'pending'"
+        ).fetchone()
+        return int(row[0])
 
     def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
         """Count a failed attempt; ``give_up`` marks the entry failed for good."""

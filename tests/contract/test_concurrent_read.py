@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestd.cli import open_store, poll_once
+from ingestd.app import open_store, poll_once
 from ingestd.demo.run import demo_settings
 from ingestd.demo.sample import routes
 from ingestd.demo.server import SiteServer

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestd import cli
+from ingestd import app, cli
 from ingestd.errors import SchemaVersionError, StoreError
 from ingestd.settings import Settings
 from ingestd.store import Store, open_store, redact
@@ -115,7 +115,7 @@ def test_a_newer_schema_is_refused(
     # Every command that opens the store refuses it, with exit status 1.
     settings = Settings.model_validate({"storage": {"url": store_url}})
     with pytest.raises(SchemaVersionError):
-        cli.open_store(settings)
+        app.open_store(settings)
     path = config(tmp_path, store_url)
     assert run_main(["-c", str(path), "export"], monkeypatch) == 1
     assert f"newer than the {LATEST} this ingestd knows: upgrade ingestd" in capsys.readouterr().err

@@ -61,6 +61,26 @@ def test_sync_outlets_creates_updates_and_deactivates(store: Store) -> None:
     assert store.counts()["feeds"] == 4
 
 
+def test_sync_deactivates_only_the_feeds_its_own_file_owns(store: Store) -> None:
+    daemon, other = "/etc/ingestd/ingestd.toml", "/tmp/other.toml"
+    store.sync_outlets(OUTLETS, T0, owner=daemon)
+    extra = [{"name": "Extra", "domain": "extra.example", "feeds": ["https://extra.example/f"]}]
+    # A one-off process with another file adds its feed and leaves the daemon's alone.
+    store.sync_outlets(extra, T0, owner=other)
+    assert len(store.active_feeds()) == 4
+    # The daemon's file drops a feed: only that one goes; the other file's stays.
+    fewer = [{**OUTLETS[0], "feeds": OUTLETS[0]["feeds"][:1]}, OUTLETS[1]]
+    store.sync_outlets(fewer, T0, owner=daemon)
+    assert {f.url for f in store.active_feeds()} == {
+        "https://www.lemonde.fr/rss/une.xml",
+        "https://meguetaninfos.com/feed",
+        "https://extra.example/f",
+    }
+    # Syncing the same file twice at once is idempotent (upserts, no unique-key race).
+    store.sync_outlets(fewer, T0, owner=daemon)
+    assert store.counts()["outlets"] == 3
+
+
 def test_record_feed_entries_saves_entries_and_validators_together(store: Store) -> None:
     _, feeds = synced(store)
     feed = feeds[0]
@@ -71,12 +91,13 @@ def test_record_feed_entries_saves_entries_and_validators_together(store: Store)
     [stored] = [f for f in store.active_feeds() if f.id == feed.id]
     assert (stored.etag, stored.last_modified, stored.content_hash) == ('"e1"', "Mon", "h1")
     pending = store.pending_entries()
+    # Newest first within a feed.
     assert [(p.guid, p.url, p.feed_id, p.attempts, p.article_id) for p in pending] == [
-        ("guid-1", entry(1).url, feed.id, 0, None),
         ("guid-2", entry(2).url, feed.id, 0, None),
+        ("guid-1", entry(1).url, feed.id, 0, None),
     ]
     assert pending[0].raw_url.endswith("?utm_source=rss")
-    assert pending[0].published_at == entry(1).published_at
+    assert pending[0].published_at == entry(2).published_at
     assert pending[0].outlet_id == feed.outlet_id
     # Seeing the same entries again adds nothing.
     assert (
@@ -87,6 +108,47 @@ def test_record_feed_entries_saves_entries_and_validators_together(store: Store)
     )
     assert len(store.pending_entries()) == 2
     assert store.pending_entries(limit=1) == pending[:1]
+
+
+def test_pending_entries_come_in_turns_across_feeds_newest_first(store: Store) -> None:
+    _, feeds = synced(store)
+    big, small = feeds[0], feeds[1]
+    store.record_feed_entries(
+        big,
+        [entry(n) for n in range(1, 41)],
+        etag=None,
+        last_modified=None,
+        content_hash="big",
+        now=T0,
+    )
+    store.record_feed_entries(
+        small,
+        [entry(n, url=f"https://www.lemonde.fr/small-{n}.html") for n in (100, 101)],
+        etag=None,
+        last_modified=None,
+        content_hash="small",
+        now=T0,
+    )
+    # The first turn holds each feed's newest entry, whatever the backlog.
+    first = store.pending_entries(limit=2)
+    assert {(p.feed_id, p.guid) for p in first} == {(big.id, "guid-40"), (small.id, "guid-101")}
+    turns = store.pending_entries(limit=4)
+    # Within a turn, in the order the entries were found.
+    assert [p.guid for p in turns[2:]] == ["guid-39", "guid-100"]
+    # per_feed caps the turns: a cycle takes at most that many of one feed.
+    capped = store.pending_entries(per_feed=3)
+    assert sorted(p.guid for p in capped if p.feed_id == big.id) == [
+        "guid-38",
+        "guid-39",
+        "guid-40",
+    ]
+    assert len([p for p in capped if p.feed_id == small.id]) == 2
+    assert store.pending_count() == 42
+    # Entries in hand are skipped without hiding the ones behind them.
+    ahead = {p.id for p in first}
+    assert {p.id for p in store.pending_entries(limit=2, exclude=ahead)} == {
+        p.id for p in turns[2:]
+    }
 
 
 def test_a_changed_entry_becomes_pending_again(store: Store) -> None:

@@ -94,7 +94,7 @@ def test_dead_feed_malformed_feed_and_slow_page_do_not_stop_good_ones(
     counts = harness.counts()
     # The slow page is not lost: it stays pending for the next cycle.
     assert counts["entries_pending"] == 1
-    from ingestd.cli import open_store
+    from ingestd.app import open_store
 
     store = open_store(harness.settings())
     try:
@@ -161,7 +161,9 @@ feeds = ["{local_server.url("/meguetan/rss.xml")}"]
         [*command, "poll", "--once"], capture_output=True, text=True, timeout=120
     )
     assert polled.returncode == 0, polled.stderr
-    assert "2 articles stored" in polled.stderr
+    # The summary is the command's result: standard output, logs stay on stderr.
+    assert "2 articles stored" in polled.stdout
+    assert "0 entries wait for the next cycle" in polled.stdout
     exported = subprocess.run(
         [*command, "export", "--format", "jsonl"], capture_output=True, text=True, timeout=60
     )
@@ -207,7 +209,7 @@ feeds = ["{local_server.url("/nothing.xml")}"]
         timeout=120,
     )
     assert result.returncode == 1
-    assert "1 failed" in result.stderr
+    assert "1 failed" in result.stdout
 
 
 def test_private_addresses_refused_by_default(harness: Harness, local_server: LocalServer) -> None:

@@ -82,19 +82,34 @@ def test_move_onto_a_known_feed_merges_and_stores_nothing_twice(
 def test_moved_config_feed_survives_a_configuration_reload(
     harness: Harness, local_server: LocalServer
 ) -> None:
-    # The configuration still names the old URL: each reload adds it back,
-    # and its next poll merges it into the moved feed again.
+    # The configuration still names the old URL: every sync (a reload, the
+    # next `poll --once`) maps it onto the moved feed instead of adding the
+    # old address back, so it is requested once, not once per reload.
     serve_feed(local_server, "/new.xml")
     local_server.route("/old.xml", status=301, headers={"Location": "/new.xml"})
     harness.outlets = [{**LEMONDE, "feeds": [local_server.url("/old.xml")]}]
-    harness.poll()
-    harness.poll()
+    for _ in range(3):
+        harness.poll()
     feeds = rows(harness.db, "SELECT url, active, entry_count FROM feeds ORDER BY feed_id")
-    assert feeds == [
-        (local_server.url("/new.xml"), 1, 1),
-        (local_server.url("/old.xml"), 0, 0),
-    ]
+    assert feeds == [(local_server.url("/new.xml"), 1, 1)]
+    assert local_server.paths().count("/old.xml") == 1
+    assert local_server.paths().count("/new.xml") == 3
     assert harness.counts()["articles"] == 1
+
+
+def test_feed_merged_by_a_redirect_stays_merged_across_reloads(
+    harness: Harness, local_server: LocalServer
+) -> None:
+    serve_feed(local_server, "/new.xml")
+    local_server.route("/old.xml", status=301, headers={"Location": "/new.xml"})
+    harness.outlets = [
+        {**LEMONDE, "feeds": [local_server.url("/old.xml"), local_server.url("/new.xml")]}
+    ]
+    for _ in range(3):
+        harness.poll()
+    feeds = rows(harness.db, "SELECT url, active FROM feeds ORDER BY feed_id")
+    assert feeds == [(local_server.url("/old.xml"), 0), (local_server.url("/new.xml"), 1)]
+    assert local_server.paths().count("/old.xml") == 1
 
 
 def test_follow_permanent_redirect_outcomes(tmp_path: Path) -> None:

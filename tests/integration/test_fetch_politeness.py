@@ -21,7 +21,7 @@ import pytest
 import trustme
 from pydantic import ValidationError
 
-from ingestd.cli import fetch_limits
+from ingestd.app import fetch_limits
 from ingestd.errors import (
     BlockedAddressError,
     FetchError,

@@ -1,6 +1,6 @@
 """The HTML report in a real headless browser (Debian's Chromium), at phone and desktop widths.
 
-Fails, never skips, when the browser is missing: .ci/run installs it.
+Fails, never skips, when the browser is missing: tools/test.sh installs it.
 Screenshots go to $INGESTD_ARTEFACTS when set, else to the test's tmp dir.
 """
 

@@ -72,7 +72,7 @@ def test_updated_article_same_guid_new_url_stays_one_story(
     assert origin["url"].endswith("/lm/v2.html")
     assert harness.counts()["articles"] == 2
 
-    from ingestd.cli import open_store
+    from ingestd.app import open_store
 
     store = open_store(harness.settings())
     try:

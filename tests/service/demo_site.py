@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingestd.cli import open_store, poll_once
+from ingestd.app import open_store, poll_once
 from ingestd.demo.sample import load_outlets, routes
 from ingestd.settings import Settings
 from tests.service.daemonproc import NO_HOST_DELAY

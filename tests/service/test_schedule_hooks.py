@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ingestd.cli import fetch_limits, open_store
+from ingestd.app import fetch_limits, open_store
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
 from ingestd.pipeline import Ingestor, PollOutcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingestd.cli import open_store
+from ingestd.app import open_store
 from ingestd.pipeline import outlet_table
 from ingestd.schedule import state
 from ingestd.schedule.policy import Decision

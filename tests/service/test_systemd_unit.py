@@ -24,7 +24,7 @@ UNIT = REPO / "systemd" / "ingestd.service"
 def systemd_analyze() -> str:
     found = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     if not Path(found).exists():
-        pytest.fail("systemd-analyze is missing: install Debian's systemd package (.ci/run does)")
+        pytest.fail("systemd-analyze is missing: install Debian's systemd package (tools/test.sh does)")
     return found
 
 
@@ -97,6 +97,12 @@ def test_unit_matches_the_daemon() -> None:
     assert keys["ExecStart"][0].endswith(" run")
     assert keys["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert keys["Restart"] == ["on-failure"]
+    # Restarted with a pause, and given up on after a crash loop (not for ever,
+    # not after the first few seconds): ten tries span at least five minutes.
+    restart = int(keys["RestartSec"][0])
+    assert restart >= 10
+    burst, window = int(keys["StartLimitBurst"][0]), int(keys["StartLimitIntervalSec"][0])
+    assert burst * restart >= 300 and window >= burst * restart
     assert keys["KillMode"] == ["mixed"]  # TERM to the daemon only; it drains its workers
     assert int(keys["WatchdogSec"][0]) > 0
     # systemd must not kill a daemon that is still inside its grace period.

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import pytest
 
-from ingestd.cli import open_store
+from ingestd.app import open_store
 from ingestd.errors import StoreError
 from ingestd.service.writer import WriterThread
 from ingestd.settings import Settings

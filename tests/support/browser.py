@@ -1,7 +1,7 @@
 """Debian's Chromium, headless, driven by Selenium through Debian's chromedriver.
 
 No browser is ever downloaded: the binaries are the system packages
-``chromium`` and ``chromium-driver`` (.ci/run installs them). A missing
+``chromium`` and ``chromium-driver`` (tools/test.sh installs them). A missing
 browser is an error, never a skip.
 """
 
@@ -27,7 +27,7 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[Any]:
         if not binary.exists():
             raise RuntimeError(
                 f"{binary} is missing: apt-get install -y --no-install-recommends "
-                "chromium chromium-driver (see .ci/run)"
+                "chromium chromium-driver (tools/test.sh does)"
             )
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)

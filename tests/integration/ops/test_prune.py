@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingestd.cli import open_store
+from ingestd.app import open_store
 from ingestd.demo.sample import routes
 from ingestd.ops.retention import apply_prune, plan_prune
 from tests.integration.ops.site import Site, write_config

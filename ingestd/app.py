@@ -1,0 +1,119 @@
+"""The application layer: what every entry point (CLI, daemon, demo, eval) shares.
+
+    settings  = load_settings(path)                     (ingestd.settings)
+    store     = open_store(settings)                    writers: create, migrate
+    store     = open_read_store(settings.storage.url)   readers: read-only, never migrate
+    limits    = fetch_limits(settings)
+    stats     = await poll_once(settings, store, owner=config_owner(path))
+
+Only ``run``, ``poll``, ``import``, ``db migrate`` and the commands that edit
+feeds open a store for writing (and migrate it); every other command opens
+it read-only, so reading a production database never upgrades or changes it.
+Nothing here imports :mod:`ingestd.cli`: dependencies flow from the command
+line down to this module, never back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingestd.errors import StoreError
+from ingestd.fetch.limits import FetchLimits
+from ingestd.settings import Settings
+from ingestd.store import Store
+from ingestd.store import open_store as open_store_url
+
+if TYPE_CHECKING:
+    from ingestd.pipeline import CycleStats
+
+__all__ = [
+    "config_owner",
+    "fetch_limits",
+    "open_read_store",
+    "open_store",
+    "poll_once",
+]
+
+
+def open_store(settings: Settings, *, create: bool = True) -> Store:
+    """Open the configured store for writing and migrate it.
+
+    Refuses (SchemaVersionError) a database whose schema is newer than this
+    ingestd; the store is closed again on any error.
+    """
+    store = open_store_url(settings.storage.url, create=create)
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def open_read_store(url: str) -> Store:
+    """Open a store read-only and check that its schema is the one this ingestd reads.
+
+    Never creates, migrates or writes: a missing database, or one whose
+    schema is older (``run `ingestd db migrate```) or newer (upgrade ingestd),
+    is a StoreError with one line saying so.
+    """
+    store = open_store_url(url, read_only=True)
+    try:
+        store.check_schema()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def config_owner(path: Path | None) -> str:
+    """The name under which a configuration file owns the feeds it lists.
+
+    A process syncing its configuration only ever deactivates feeds owned by
+    its own file, so a one-off ``poll --once -c other.toml`` never switches
+    off the daemon's feeds. The owner is the file's absolute path; workers
+    sharing one store with one configuration use the same path.
+    """
+    if path is None:
+        return ""
+    try:
+        return str(path.resolve())
+    except OSError as error:  # pragma: no cover - resolve() rarely fails
+        raise StoreError(f"cannot resolve configuration path {path}: {error}") from None
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """HTTP limits from the ``[fetch]`` settings."""
+    fetch = settings.fetch
+    return FetchLimits(
+        connect_timeout=fetch.connect_timeout,
+        read_timeout=fetch.read_timeout,
+        total_timeout=fetch.total_timeout,
+        max_bytes=fetch.max_bytes,
+        max_compressed_bytes=fetch.max_bytes,
+        max_redirects=fetch.max_redirects,
+        concurrency=fetch.concurrency,
+        per_host_concurrency=fetch.per_host_concurrency,
+        per_host_delay=fetch.per_host_delay,
+        robots=fetch.robots_txt,
+        allow_private_addresses=fetch.allow_private_addresses,
+        contact_url=fetch.contact_url,
+    )
+
+
+async def poll_once(settings: Settings, store: Store, *, owner: str = "") -> CycleStats:
+    """One full polling cycle with a fresh HTTP client and extraction pool.
+
+    ``owner``: see :func:`config_owner`.
+    """
+    # Imported here: the pipeline pulls in datasketch, numpy and the matcher,
+    # which read-only commands (report, stories, feeds list) never need.
+    from ingestd.extract.pool import ExtractionPool
+    from ingestd.fetch.client import Fetcher
+    from ingestd.pipeline import Ingestor
+
+    with ExtractionPool(settings.extract.workers) as pool:
+        async with Fetcher(fetch_limits(settings)) as fetcher:
+            ingestor = Ingestor(settings, store, fetcher, pool, owner=owner)
+            return await ingestor.poll_once()
