@@ -130,11 +130,10 @@ def test_show_prints_hostile_store_text_without_its_control_characters(site: Sit
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.out)
-    assert lines[0] == f"Story {story_id}: Coton [2J ]0;owned  record fin"
-    assert (
-        '             evidence: source "Source : Coton [2J ]0;owned  record fin" → AFP (afp.com)'
-        in lines
-    )
+    cleaned = "Coton [2J ]0;owned  record fin"
+    assert lines[0] == f"Story {story_id}: {cleaned}"
+    kind = evidence[0]["kind"]
+    assert f'             evidence: {kind} "Source : {cleaned}" → AFP (afp.com)' in lines
 
 
 def test_show_json_nests_copies_under_their_source(site: Site) -> None:
