@@ -24,7 +24,7 @@ UNIT = REPO / "systemd" / "ingestd.service"
 def systemd_analyze() -> str:
     found = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     if not Path(found).exists():
-        pytest.fail("systemd-analyze is missing: install Debian's systemd package (tools/test.sh does)")
+        pytest.fail("systemd-analyze is missing: install Debian's systemd (tools/test.sh does)")
     return found
 
 
