@@ -76,7 +76,7 @@ def test_sigterm_mid_ingestion_then_restart_stores_everything_once(
     outlets = serve_demo(local_server)
     expected = reference(tmp_path, outlets)
     total = len(expected["articles"])
-    serve_demo(local_server, page_delay=1.0)  # slow pages: work is in flight when TERM comes
+    pages = SlowPages(local_server, page_delay=3.0)  # work is in flight when TERM comes
     proc = DaemonProcess(
         tmp_path,
         config_text(
@@ -85,7 +85,12 @@ def test_sigterm_mid_ingestion_then_restart_stores_everything_once(
     )
     try:
         proc.start()
-        proc.wait_for(lambda: proc.count(ARTICLES) >= 1, what="the first article")
+        # TERM while a page has well over the grace period (0.5 s) still to go.
+        proc.wait_for(
+            lambda: proc.count(ARTICLES) >= 1 and pages.in_flight(at_least=1.5) > 0,
+            timeout=60,
+            what="the first article with a page in flight",
+        )
         assert proc.count(PENDING) > 0
         sent = time.monotonic()
         assert proc.stop(signal.SIGTERM) == 0
@@ -137,6 +142,42 @@ def test_second_sigterm_forces_exit_and_nothing_is_lost(
         assert outcome(proc.query) == expected
     finally:
         proc.close()
+
+
+class SlowPages:
+    """The demo's article pages, each answered after ``page_delay``; knows those in flight."""
+
+    def __init__(self, server: LocalServer, page_delay: float):
+        self.page_delay = page_delay
+        self._lock = threading.Lock()
+        self._started: dict[int, float] = {}  # request number -> when its answer began
+        self._requests = 0
+        base = server.url("").rstrip("/")
+        for path, (content_type, body) in routes(base).items():
+            if path.endswith(".html"):
+                server.route_handler(path, self._page(body, content_type))
+
+    def in_flight(self, at_least: float) -> int:
+        """Requests still to be answered for at least ``at_least`` seconds."""
+        now = time.monotonic()
+        with self._lock:
+            return sum(1 for t in self._started.values() if t + self.page_delay - now >= at_least)
+
+    def _page(self, body: bytes, content_type: str) -> Callable[[RequestHandler], None]:
+        def answer(handler: RequestHandler) -> None:
+            with self._lock:
+                self._requests += 1
+                number = self._requests
+                self._started[number] = time.monotonic()
+            try:
+                if handler.stopping.wait(self.page_delay):
+                    return
+                handler.respond(200, body, content_type=content_type)
+            finally:
+                with self._lock:
+                    del self._started[number]
+
+        return answer
 
 
 class KillingPages:
