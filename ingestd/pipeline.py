@@ -197,9 +197,10 @@ def outlet_table(settings: Settings) -> list[dict[str, object]]:
 class Ingestor:
     """Polls feeds and ingests pending entries into one store.
 
-    Constructing it syncs the configured outlets into the store and warms
-    the matcher up, so construct it where the store lives (for the daemon:
-    inside its writer thread, with ``db`` the writer).
+    Constructing it syncs the configured outlets into the store (the
+    matcher's candidate index is in the store: nothing to warm up), so
+    construct it where the store lives (for the daemon: inside its writer
+    thread, with ``db`` the writer).
     """
 
     def __init__(
@@ -226,8 +227,8 @@ class Ingestor:
             params=DEFAULT_PARAMS,
             thresholds=DEFAULT_THRESHOLDS,
             window=timedelta(days=settings.match.dedup_window_days),
+            cache_articles=settings.match.cache_articles,
         )
-        self.linker.warm_up(clock())
 
     async def poll_once(self) -> CycleStats:
         """Poll every active feed once, then ingest every pending entry."""
