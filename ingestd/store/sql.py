@@ -398,6 +398,44 @@ class Store:
                 (article_id, entry_id),
             )
 
+    def import_feed(self, outlet_id: int, domain: str, now: datetime) -> int:
+        """The outlet's import feed (``import:<domain>``, never polled), created if missing.
+
+        ``ingestd import`` files its entries there, so imported articles have
+        entries like polled ones.
+        """
+        with self.transaction():
+            row = self._driver.execute(
+                "INSERT INTO store_feeds (outlet_id, url, active, added_by, created_at)"
+                " VALUES (?, ?, 0, 'cli', ?) ON CONFLICT (url) DO UPDATE"
+                " SET outlet_id = excluded.outlet_id RETURNING id",
+                (outlet_id, f"import:{domain}", db_time(now)),
+            ).fetchone()
+        return int(row[0])
+
+    def import_entry(
+        self,
+        feed_id: int,
+        outlet_id: int,
+        *,
+        guid: str,
+        url: str,
+        title: str | None,
+        published_at: datetime | None,
+        now: datetime,
+    ) -> PendingEntry:
+        """An imported item's entry (pending until the match step marks it done)."""
+        with self.transaction():
+            row = self._driver.execute(
+                "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
+                " state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)"
+                " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
+                " raw_url = excluded.raw_url, title = excluded.title, state = 'pending'"
+                " RETURNING id",
+                (feed_id, guid, url, url, title, db_time(published_at), db_time(now)),
+            ).fetchone()
+        return PendingEntry(int(row[0]), feed_id, outlet_id, guid, url, url, title, published_at, 0)
+
     # -- articles ----------------------------------------------------------
 
     def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
