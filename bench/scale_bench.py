@@ -34,7 +34,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,7 @@ from ingestd.evaluation.stream import SyntheticStream
 from ingestd.fingerprint.params import DEFAULT_PARAMS
 from ingestd.match.linker import Linker
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
-from ingestd.ops.imports import ImportItem, parse_line, OutletDirectory
+from ingestd.ops.imports import ImportItem, OutletDirectory, parse_line
 from ingestd.pipeline import outlet_table
 from ingestd.settings import load_settings
 from ingestd.store import Store, open_store
@@ -212,7 +211,9 @@ def match_step(store: Store, items: list[ImportItem], window: int) -> dict[str, 
     }
 
 
-def bare_insert_rate(url: str, settings_outlets: list[dict[str, Any]], lines: list[str], window: int) -> float:
+def bare_insert_rate(
+    url: str, settings_outlets: list[dict[str, Any]], lines: list[str], window: int
+) -> float:
     """insert_article alone (records precomputed), one transaction each, into a fresh store."""
     store = open_store(url)
     store.migrate()
@@ -222,7 +223,9 @@ def bare_insert_rate(url: str, settings_outlets: list[dict[str, Any]], lines: li
     items = sample_items(lines, store)
     records = []
     for number, item in enumerate(items, start=1):
-        entry = PendingEntry(0, 0, item.outlet_id, item.guid, item.url, item.url, item.title, None, 0)
+        entry = PendingEntry(
+            0, 0, item.outlet_id, item.guid, item.url, item.url, item.title, None, 0
+        )
         seen = item.published_at or first
         record, _, _ = linker._prepare(entry, article_of(item), seen, revisit=False)
         records.append((record, seen))
@@ -244,7 +247,11 @@ def planted_found(store: Store, planted: dict[str, str]) -> tuple[int, int]:
         marks = ",".join("?" * len(chunk))
         for row in store.query(f"SELECT url, story_id FROM articles WHERE url IN ({marks})", chunk):
             story[row["url"]] = int(row["story_id"])
-    found = sum(1 for copy, origin in planted.items() if story.get(copy) == story.get(origin) and copy in story)
+    found = sum(
+        1
+        for copy, origin in planted.items()
+        if story.get(copy) == story.get(origin) and copy in story
+    )
     return found, len(planted)
 
 
@@ -268,8 +275,11 @@ def main() -> None:
     else:
         url = f"{args.postgres}/ingestd_scale_{tag}"
         bare_url = f"{args.postgres}/ingestd_bare_{tag}"
-    print(f"scale bench: {args.articles:,} articles over {args.days:g} days, "
-          f"{args.window}-day window, {args.backend} ({url})", flush=True)
+    print(
+        f"scale bench: {args.articles:,} articles over {args.days:g} days, "
+        f"{args.window}-day window, {args.backend} ({url})",
+        flush=True,
+    )
 
     stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
     began = time.monotonic()
@@ -287,8 +297,11 @@ def main() -> None:
                     head.append(line)
                 out.write(line + "\n")
     sample = list(lines)
-    print(f"generated the stream in {time.monotonic() - began:.0f} s "
-          f"({len(stream.planted):,} planted copies)", flush=True)
+    print(
+        f"generated the stream in {time.monotonic() - began:.0f} s "
+        f"({len(stream.planted):,} planted copies)",
+        flush=True,
+    )
     config = folder / f"scale-{tag}.toml"
     config.write_text(stream.config_toml(url, args.window) + "[extract]\nworkers = 1\n")
     settings = load_settings(config)
@@ -298,45 +311,69 @@ def main() -> None:
         count = counts[number - 1]
         seconds, rss, summary = run_import(config, path)
         rates.append((count / seconds, rss))
-        print(f"import process {number}: {count:,} articles in {seconds:.0f} s = "
-              f"{count / seconds:.0f} articles/s (whole process), peak RSS {rss:.0f} MiB\n"
-              f"    {summary}", flush=True)
+        print(
+            f"import process {number}: {count:,} articles in {seconds:.0f} s = "
+            f"{count / seconds:.0f} articles/s (whole process), peak RSS {rss:.0f} MiB\n"
+            f"    {summary}",
+            flush=True,
+        )
 
     bare = bare_insert_rate(bare_url, outlet_table(settings), head, args.window)
-    print(f"bare insert_article rate (fresh store, records precomputed): {bare:.0f} articles/s; "
-          f"import/bare = {rates[-1][0] / bare:.2f} (second process)", flush=True)
+    print(
+        f"bare insert_article rate (fresh store, records precomputed): {bare:.0f} articles/s; "
+        f"import/bare = {rates[-1][0] / bare:.2f} (second process)",
+        flush=True,
+    )
 
     store = open_store(url)
     store.migrate()
     windowed = store.index_size()
     keys = int(store.query_one("SELECT count(*) FROM store_index_keys")[0])
-    print(f"windowed (indexed) articles: {windowed:,} of {args.articles:,}; index key rows {keys:,}")
+    print(
+        f"windowed (indexed) articles: {windowed:,} of {args.articles:,}; index key rows {keys:,}"
+    )
     timing = match_step(store, sample_items(sample, store), args.window)
-    print(f"match step over {len(sample):,} further articles ({windowed:,} windowed): "
-          f"p50 {timing['p50']:.2f} ms, p95 {timing['p95']:.2f} ms; after text features "
-          f"(look-up, verify, insert, story): p50 {timing['rest_p50']:.2f} ms, "
-          f"p95 {timing['rest_p95']:.2f} ms", flush=True)
+    print(
+        f"match step over {len(sample):,} further articles ({windowed:,} windowed): "
+        f"p50 {timing['p50']:.2f} ms, p95 {timing['p95']:.2f} ms; after text features "
+        f"(look-up, verify, insert, story): p50 {timing['rest_p50']:.2f} ms, "
+        f"p95 {timing['rest_p95']:.2f} ms",
+        flush=True,
+    )
     found, planted = planted_found(store, stream.planted)
     print(f"planted copies found: {found:,} of {planted:,} ({found / planted:.4f})")
     total = int(store.query_one("SELECT count(*) FROM store_articles")[0])
     size = store.size_bytes()
-    print(f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000 "
-          f"articles ({total:,} articles, index included)")
+    print(
+        f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000 "
+        f"articles ({total:,} articles, index included)"
+    )
     store.close()
     ready, run_rss = ready_seconds(config, folder)
     print(f"ingestd run: READY=1 after {ready:.2f} s; peak RSS {run_rss:.0f} MiB")
     import_rss = max(r for _, r in rates)
-    print(f"RSS per windowed article: import {import_rss * 2**20 / max(windowed, 1):.0f} bytes, "
-          f"run {run_rss * 2**20 / max(windowed, 1):.0f} bytes (whole process / windowed; "
-          "compare two sizes for the growth)")
-    print(json.dumps({
-        "articles": args.articles, "backend": args.backend, "windowed": windowed,
-        "import_rates": [round(r) for r, _ in rates], "bare_insert_rate": round(bare),
-        "match_ms": {k: round(v, 3) for k, v in timing.items()},
-        "import_rss_mib": [round(m) for _, m in rates], "run_rss_mib": round(run_rss),
-        "ready_s": round(ready, 2), "mib_per_1000": round(size / total * 1000 / 2**20, 3),
-        "planted": [found, planted],
-    }))
+    print(
+        f"RSS per windowed article: import {import_rss * 2**20 / max(windowed, 1):.0f} bytes, "
+        f"run {run_rss * 2**20 / max(windowed, 1):.0f} bytes (whole process / windowed; "
+        "compare two sizes for the growth)"
+    )
+    print(
+        json.dumps(
+            {
+                "articles": args.articles,
+                "backend": args.backend,
+                "windowed": windowed,
+                "import_rates": [round(r) for r, _ in rates],
+                "bare_insert_rate": round(bare),
+                "match_ms": {k: round(v, 3) for k, v in timing.items()},
+                "import_rss_mib": [round(m) for _, m in rates],
+                "run_rss_mib": round(run_rss),
+                "ready_s": round(ready, 2),
+                "mib_per_1000": round(size / total * 1000 / 2**20, 3),
+                "planted": [found, planted],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

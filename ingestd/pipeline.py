@@ -37,7 +37,7 @@ from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
 from ingestd.fingerprint.params import DEFAULT_PARAMS
-from ingestd.match.linker import Linker, LinkResult, utcnow
+from ingestd.match.linker import TRIM_BATCH, Linker, LinkResult, utcnow
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.settings import Settings
 from ingestd.store import Store
@@ -229,6 +229,25 @@ class Ingestor:
             window=timedelta(days=settings.match.dedup_window_days),
             cache_articles=settings.match.cache_articles,
         )
+
+    async def maintain_index(self) -> int:
+        """Trim the candidate index to the dedup window, and index any upgrade backlog.
+
+        One store call per batch (each a short transaction), so other store
+        work runs in between; returns how many articles left or joined it.
+        """
+        done = 0
+        while True:
+            removed = await self.db.call(lambda _store: self.linker.trim(self.clock()))
+            done += removed
+            if removed < TRIM_BATCH:
+                break
+        while True:
+            indexed = await self.db.call(lambda _store: self.linker.index_backlog(self.clock()))
+            if not indexed:
+                break
+            done += indexed
+        return done
 
     async def poll_once(self) -> CycleStats:
         """Poll every active feed once, then ingest every pending entry."""
