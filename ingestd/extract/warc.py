@@ -12,6 +12,7 @@ ARC files too and writes the archives the tests need.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ingestd.errors import IngestdError
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_MAGIC = (b"WARC/", b"filedesc://")
 
 
 class WarcError(IngestdError):
@@ -55,6 +57,15 @@ def read_warc(path: Path, *, max_bytes: int) -> Iterator[WarcPage | WarcSkip]:
     """
     try:
         with path.open("rb") as stream:
+            # warcio reads anything as ARC records; refuse what is neither
+            # WARC, ARC nor gzip (of either) before it tries.
+            head = stream.read(16)
+            if head.startswith(b"\x1f\x8b"):
+                with gzip.open(path, "rb") as inner:
+                    head = inner.read(16)
+            if not head.startswith(_MAGIC):
+                raise WarcError(f"{path}: not a WARC file (no WARC/ or ARC header)")
+            stream.seek(0)
             for number, record in enumerate(ArchiveIterator(stream), start=1):
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 if record.rec_type != "response":
@@ -79,7 +90,7 @@ def read_warc(path: Path, *, max_bytes: int) -> Iterator[WarcPage | WarcSkip]:
                     yield WarcSkip(number, url, "no WARC-Target-URI")
                     continue
                 yield WarcPage(number, url, body, _date(record.rec_headers.get_header("WARC-Date")))
-    except ArchiveLoadFailed as error:
+    except (ArchiveLoadFailed, gzip.BadGzipFile, EOFError) as error:
         raise WarcError(f"{path}: not a WARC file ({error})") from None
 
 
