@@ -247,12 +247,40 @@ def planted_found(store: Store, planted: dict[str, str]) -> tuple[int, int]:
         marks = ",".join("?" * len(chunk))
         for row in store.query(f"SELECT url, story_id FROM articles WHERE url IN ({marks})", chunk):
             story[row["url"]] = int(row["story_id"])
-    found = sum(
-        1
-        for copy, origin in planted.items()
-        if story.get(copy) == story.get(origin) and copy in story
+    stored = [(copy, origin) for copy, origin in planted.items() if copy in story]
+    found = sum(1 for copy, origin in stored if story.get(copy) == story.get(origin))
+    return found, len(stored)
+
+
+def measure_only(args: argparse.Namespace) -> None:
+    """The measurements of a run on a store it filled, without importing (--measure)."""
+    settings = load_settings(args.measure)
+    store = open_store(settings.storage.url)
+    store.migrate()
+    stored = int(store.query_one("SELECT count(*) FROM store_articles")[0])
+    stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
+    lines = stream.lines()
+    for _ in range(stored):
+        next(lines)
+    sample = [next(lines) for _ in range(args.sample)]
+    windowed = store.index_size()
+    print(f"measuring {settings.storage.url}: {stored:,} articles stored, {windowed:,} windowed")
+    timing = match_step(store, sample_items(sample, store), args.window)
+    print(
+        f"match step over {len(sample):,} further articles ({windowed:,} windowed): "
+        f"p50 {timing['p50']:.2f} ms, p95 {timing['p95']:.2f} ms; after text features "
+        f"(look-up, verify, insert, story): p50 {timing['rest_p50']:.2f} ms, "
+        f"p95 {timing['rest_p95']:.2f} ms",
+        flush=True,
     )
-    return found, len(planted)
+    found, planted = planted_found(store, stream.planted)
+    print(f"planted copies found (among those stored): {found:,} of {planted:,}")
+    total = stored + len(sample)
+    size = store.size_bytes()
+    print(f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000")
+    store.close()
+    ready, run_rss = ready_seconds(args.measure, args.measure.parent)
+    print(f"ingestd run: READY=1 after {ready:.2f} s; peak RSS {run_rss:.0f} MiB")
 
 
 def main() -> None:
@@ -264,7 +292,16 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--measure",
+        type=Path,
+        default=None,
+        help="CONFIG of a store an earlier run filled (maybe partly): measure it, import nothing",
+    )
     args = parser.parse_args()
+    if args.measure is not None:
+        measure_only(args)
+        return
 
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -258,6 +258,8 @@ class Ingestor:
         pending = await self.db.call(lambda store: store.pending_entries())
         for result in await asyncio.gather(*(self.ingest_entry(entry) for entry in pending)):
             stats.add_entry(result)
+        # A store kept by `poll --once` from cron is trimmed to the window too.
+        await self.maintain_index()
         return stats
 
     async def poll_feed(self, feed: FeedRow) -> PollOutcome:

@@ -38,7 +38,7 @@ from ingestd.fingerprint.shingles import U32Array
 from ingestd.fingerprint.sketch import Banding, Signer, SketchIndex
 from ingestd.match.features import TextFeatures
 from ingestd.match.thresholds import Thresholds
-from ingestd.store import Store
+from ingestd.store.protocol import ArticlesAndIndex
 from ingestd.store.records import IndexCandidate, IndexEntry
 
 _FEATURES_VERSION = 1
@@ -124,7 +124,7 @@ class CandidateIndex:
         candidates, twins = index.candidates(probe, since)
     """
 
-    def __init__(self, store: Store, signer: Signer, thresholds: Thresholds):
+    def __init__(self, store: ArticlesAndIndex, signer: Signer, thresholds: Thresholds):
         self.store = store
         self.signer = signer
         self._thresholds = thresholds

@@ -45,7 +45,7 @@ from ingestd.match.origin import (
 )
 from ingestd.match.thresholds import Thresholds
 from ingestd.match.verify import Verdict, verify
-from ingestd.store import Store
+from ingestd.store.protocol import MatchStore
 from ingestd.store.records import (
     EdgeRecord,
     IndexEntry,
@@ -85,7 +85,7 @@ class Linker:
 
     def __init__(
         self,
-        store: Store,
+        store: MatchStore,
         *,
         params: SignatureParams,
         thresholds: Thresholds,

@@ -322,3 +322,10 @@ def test_articles_stored_before_the_index_are_indexed_from_the_backlog(
     assert store.index_size() == (1 if in_window else 0)
     copy = link(linker(store), ids["copy.example"], "https://copy.example/a", COPY, now)
     assert (copy.story_id == origin.story_id) is in_window
+
+
+def test_the_store_implements_its_documented_protocols(store: Store) -> None:
+    from ingestd.store.protocol import ArticlesAndIndex, FeedsAndEntries, MatchStore, Stories
+
+    for protocol in (FeedsAndEntries, ArticlesAndIndex, Stories, MatchStore):
+        assert isinstance(store, protocol), protocol.__name__
