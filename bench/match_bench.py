@@ -2,7 +2,8 @@
 
     python bench/match_bench.py [--articles 100000] [--queries 2000]
 
-Builds a CandidateIndex over synthetic articles (Zipf-distributed words,
+Builds the in-memory reference index (MemoryCandidateIndex) over synthetic
+articles (Zipf-distributed words,
 150-600 words in 4-8 paragraphs), then times the whole match step for new
 articles: features (normalise, shingle), signature, candidate retrieval and
 exact verification of every candidate. A quarter of the queries are cut-down
@@ -31,7 +32,7 @@ from datasketch import MinHash, MinHashLSH
 from ingestd.fingerprint.params import DEFAULT_PARAMS
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.features import TextFeatures, build_features
-from ingestd.match.index import CandidateIndex
+from ingestd.match.index import MemoryCandidateIndex as CandidateIndex
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.match.verify import verify
 

@@ -198,6 +198,9 @@ cli.add_command(_run_command)
 from ingestd.commands.db import db as db_command  # noqa: E402
 
 cli.add_command(db_command)
+from ingestd.commands.importer import import_ as _import_command  # noqa: E402
+
+cli.add_command(_import_command)
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ from ingestd.extract.pool import ExtractionPool
 from ingestd.feeds.state import follow_permanent_redirect
 from ingestd.fetch.client import Fetcher
 from ingestd.fingerprint.params import DEFAULT_PARAMS
-from ingestd.match.linker import Linker, LinkResult, utcnow
+from ingestd.match.linker import TRIM_BATCH, Linker, LinkResult, utcnow
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.settings import Settings
 from ingestd.store import Store
@@ -228,9 +228,10 @@ def outlet_table(settings: Settings) -> list[dict[str, object]]:
 class Ingestor:
     """Polls feeds and ingests pending entries into one store.
 
-    Constructing it syncs the configured outlets into the store and warms
-    the matcher up, so construct it where the store lives (for the daemon:
-    inside its writer thread, with ``db`` the writer).
+    Constructing it syncs the configured outlets into the store (the
+    matcher's candidate index is in the store: nothing to warm up), so
+    construct it where the store lives (for the daemon: inside its writer
+    thread, with ``db`` the writer).
     """
 
     def __init__(
@@ -259,8 +260,27 @@ class Ingestor:
             params=DEFAULT_PARAMS,
             thresholds=DEFAULT_THRESHOLDS,
             window=timedelta(days=settings.match.dedup_window_days),
+            cache_articles=settings.match.cache_articles,
         )
-        self.linker.warm_up(clock())
+
+    async def maintain_index(self) -> int:
+        """Trim the candidate index to the dedup window, and index any upgrade backlog.
+
+        One store call per batch (each a short transaction), so other store
+        work runs in between; returns how many articles left or joined it.
+        """
+        done = 0
+        while True:
+            removed = await self.db.call(lambda _store: self.linker.trim(self.clock()))
+            done += removed
+            if removed < TRIM_BATCH:
+                break
+        while True:
+            indexed = await self.db.call(lambda _store: self.linker.index_backlog(self.clock()))
+            if not indexed:
+                break
+            done += indexed
+        return done
 
     async def poll_once(self) -> CycleStats:
         """Poll every active feed once, then ingest the pending entries.
@@ -280,6 +300,8 @@ class Ingestor:
         )
         for result in await asyncio.gather(*(self.ingest_entry(entry) for entry in pending)):
             stats.add_entry(result)
+        # A store kept by `poll --once` from cron is trimmed to the window too.
+        await self.maintain_index()
         stats.entries_waiting = await self.db.call(lambda store: store.pending_count())
         return stats
 

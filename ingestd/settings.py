@@ -123,6 +123,9 @@ class MatchSettings(_Section):
     """``[match]``: the syndication matcher."""
 
     dedup_window_days: Annotated[int, Field(ge=1, le=3650)] = 14
+    # Verification features kept in memory, in articles (~10 KB each); the
+    # rest is read from the store's candidate index when needed.
+    cache_articles: Annotated[int, Field(ge=0, le=1_000_000)] = 4096
 
 
 def _int_to_float(value: Any) -> Any:

@@ -1,6 +1,16 @@
-"""MinHash signatures and the LSH index (the only module importing datasketch)."""
+"""MinHash signatures and LSH banding (the only module importing datasketch).
+
+datasketch computes the signatures and chooses the LSH parameters (how many
+bands of how many rows, for a threshold and false-positive/negative
+weights); :class:`Banding` turns a signature into one 63-bit key per band,
+which the store-held candidate index (:mod:`ingestd.match.index`) looks up.
+Two signatures share a band key exactly when datasketch's MinHashLSH would
+put them in the same bucket of that band (up to 2**-63 collisions).
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -59,6 +69,38 @@ class Signer:
 def estimated_jaccard(first: U32Array, second: U32Array) -> float:
     """Share of equal signature slots: the MinHash estimate of Jaccard similarity."""
     return float(np.count_nonzero(first == second)) / len(first)
+
+
+class Banding:
+    """Band keys of signatures, with the (bands, rows) datasketch chooses.
+
+    Usage::
+
+        banding = Banding(params, threshold=0.3, weights=(0.5, 0.5))
+        keys = banding.keys(signature)   # one int per band, 0 <= key < 2**63
+    """
+
+    def __init__(self, params: SignatureParams, threshold: float, weights: tuple[float, float]):
+        # The LSH object is only asked for its parameter choice; the buckets
+        # themselves live in the store.
+        lsh = MinHashLSH(threshold=threshold, num_perm=params.num_perm, weights=weights)
+        self.bands: int = int(lsh.b)
+        self.rows: int = int(lsh.r)
+
+    def keys(self, signature: U32Array) -> list[int]:
+        """One key per band: a hash of the band's number and its rows' values."""
+        rows = self.rows
+        raw = signature.astype("<u4").tobytes()
+        width = 4 * rows
+        keys = []
+        for band in range(self.bands):
+            digest = hashlib.blake2b(
+                raw[band * width : (band + 1) * width],
+                digest_size=8,
+                salt=band.to_bytes(16, "little"),
+            ).digest()
+            keys.append(int.from_bytes(digest, "little") >> 1)
+        return keys
 
 
 class SketchIndex:

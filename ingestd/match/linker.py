@@ -5,6 +5,19 @@ decisions themselves are the pure functions of :mod:`ingestd.match.verify`
 and :mod:`ingestd.match.origin`. Each step holds the store's matching lock
 (:meth:`ingestd.store.Store.match_lock`: one at a time per store, across
 processes), so two articles can never split one story in two.
+
+The candidate index is in the store (:mod:`ingestd.match.index`), written in
+the step's transaction, so a Linker holds no state a decision depends on:
+its only memory is a fixed-size cache of candidates' verification features
+(``[match] cache_articles``), a copy of what the store holds.
+
+The dedup window's clock is ``first_seen_at`` (when ingestd stored the
+article; for ``ingestd import``, the article's publication time). An article
+is compared with the indexed articles first seen within ``window`` before
+``max(now, newest indexed first_seen_at)``; :meth:`Linker.trim` removes older
+ones from the index in small batches. Measured from the newest indexed
+article, the window never depends on how long a process has been up nor on
+when the last trim ran: a trim only removes rows no later look-up can see.
 """
 
 from __future__ import annotations
@@ -17,11 +30,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
-from ingestd.fingerprint.shingles import U32Array, paragraph_key, stable_hash
+from ingestd.fingerprint.shingles import paragraph_key, stable_hash
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
 from ingestd.match.features import TextFeatures, build_features
-from ingestd.match.index import CandidateIndex
+from ingestd.match.index import CandidateIndex, Probe, decode_features
 from ingestd.match.origin import (
     ChainLink,
     Credit,
@@ -32,15 +45,28 @@ from ingestd.match.origin import (
 )
 from ingestd.match.thresholds import Thresholds
 from ingestd.match.verify import Verdict, verify
-from ingestd.store import Store
-from ingestd.store.records import EdgeRecord, MemberRow, NewArticle, OutletRow, PendingEntry
+from ingestd.store.protocol import MatchStore
+from ingestd.store.records import (
+    EdgeRecord,
+    IndexEntry,
+    MemberRow,
+    NewArticle,
+    OutletRow,
+    PendingEntry,
+)
 from ingestd.text.normalize import normalize, split_paragraphs
 from ingestd.types import ExtractedArticle
 from ingestd.urls import domain_of
 
 log = logging.getLogger(__name__)
 
-_FEATURE_CACHE_SIZE = 4096
+# Default cap of the verification-feature cache, in articles (about 10 KB
+# each): copies mostly arrive within hours of their original, which is then
+# still cached; a miss costs one indexed read of the stored features.
+DEFAULT_CACHE_ARTICLES = 4096
+# Articles per trim transaction: each batch deletes about 45 index rows per
+# article, a few milliseconds, so the match lock is never held long.
+TRIM_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +85,20 @@ class Linker:
 
     def __init__(
         self,
-        store: Store,
+        store: MatchStore,
         *,
         params: SignatureParams,
         thresholds: Thresholds,
         window: timedelta,
+        cache_articles: int = DEFAULT_CACHE_ARTICLES,
     ):
         self.store = store
         self.params = params
         self.thresholds = thresholds
         self.window = window
         self.signer = Signer(params)
-        self.index = CandidateIndex(self.signer, thresholds)
+        self.index = CandidateIndex(store, self.signer, thresholds)
+        self.cache_articles = cache_articles
         self._features: OrderedDict[int, TextFeatures] = OrderedDict()
         self.refresh_outlets()
 
@@ -80,18 +108,61 @@ class Linker:
         self.known = [KnownOutlet(o.name, o.domain, o.aliases) for o in self.outlets.values()]
         self._by_domain = {o.domain: o for o in self.outlets.values()}
 
-    def warm_up(self, now: datetime) -> int:
-        """Index the stored articles of the dedup window; returns how many."""
-        count = 0
-        for article_id, blob in self.store.signatures_since(now - self.window, self.params.key()):
-            features = self._stored_features(article_id)
-            if features is None:
-                continue
-            self.index.add(
-                article_id, self.signer.from_bytes(blob), features.size, features.lead_keys
-            )
-            count += 1
-        return count
+    # -- the window ----------------------------------------------------------
+
+    def window_start(self, now: datetime) -> datetime:
+        """The earliest first-seen time an article seen at ``now`` is compared with."""
+        newest = self.store.index_high_water()
+        clock = max(now, newest) if newest is not None else now
+        return clock - self.window
+
+    def trim(self, now: datetime, *, batch: int = TRIM_BATCH, max_batches: int = 1) -> int:
+        """Remove articles that left the window from the index; returns how many.
+
+        At most ``max_batches`` transactions of ``batch`` articles each, every
+        one short and under the matching lock, so a trim never stalls the
+        match step. Articles and stories stay.
+        """
+        removed = 0
+        for _ in range(max_batches):
+            with self.store.match_lock():
+                done = self.store.trim_index(self.window_start(now), batch)
+            removed += done
+            if done < batch:
+                break
+        return removed
+
+    def index_backlog(self, now: datetime, *, batch: int = 50) -> int:
+        """Index up to ``batch`` articles stored before the store-held index existed.
+
+        Only after an upgrade (migration 0006 queues them); articles already
+        outside the window are taken off the backlog without work. Returns
+        how many were taken off (0: nothing left).
+        """
+        with self.store.match_lock():
+            rows = self.store.index_backlog(batch)
+            if not rows:
+                return 0
+            start = self.window_start(now)
+            entries: list[tuple[int, IndexEntry | None]] = []
+            for stored in rows:
+                seen = stored.first_seen_at
+                if seen is None or seen < start or not stored.text:
+                    entries.append((stored.article_id, None))
+                    continue
+                paragraphs = split_paragraphs(stored.text)
+                outlet = self.outlets.get(stored.outlet_id)
+                own = outlet.domain if outlet else None
+                attributions = find_attributions(paragraphs, self.known, own_domain=own)
+                features = self._features_for(
+                    stored.outlet_id, paragraphs, attributions, stored=True
+                )
+                signature = self.signer.sign(features.shingles)
+                text_hash = stable_hash("\n".join(map(normalize, paragraphs)))
+                probe = self.index.probe(signature, features, text_hash)
+                entries.append((stored.article_id, self.index.entry(probe, features, seen)))
+            self.store.index_from_backlog(entries)
+        return len(rows)
 
     # -- the step ----------------------------------------------------------
 
@@ -101,40 +172,37 @@ class Linker:
         An entry that revisits a stored article (same URL, or same GUID at
         the same outlet) stores a new version of it, in the same story.
         The whole look-up → candidates → verify → insert → assign step runs
-        under the store's matching lock (invariant 4), in one transaction;
-        the in-memory index learns the article only once that has committed.
+        under the store's matching lock (invariant 4), in one transaction,
+        which also writes the article's candidate-index rows; the feature
+        cache learns the article only once that has committed.
         """
         with self.store.match_lock():
-            result, features, signature = self._link_locked(entry, article, now)
+            result, features = self._link_locked(entry, article, now)
         if result.new or result.rule == "updated":
-            self.index.add(result.article_id, signature, features.size, features.lead_keys)
             self._remember(result.article_id, features)
         return result
 
     def _link_locked(
         self, entry: PendingEntry, article: ExtractedArticle, now: datetime
-    ) -> tuple[LinkResult, TextFeatures, U32Array]:
+    ) -> tuple[LinkResult, TextFeatures]:
         existing = entry.article_id or self.store.article_id_for(
             entry.url, entry.outlet_id, entry.guid
         )
-        record, features, signature = self._prepare(
-            entry, article, now, revisit=existing is not None
-        )
+        record, features, probe = self._prepare(entry, article, now, revisit=existing is not None)
         if existing is not None:
             changed = self.store.update_article(existing, record, now)
             story_id = self.store.story_of(existing)
             if changed:
                 self.recompute_story(story_id, now)
             result = LinkResult(existing, story_id, False, None, "updated" if changed else None)
-            return result, features, signature
+            return result, features
 
         verdicts: list[tuple[int, Verdict]] = []
-        candidates = self.index.candidates(signature, features.size, features.lead_keys)
-        for twin in self.store.article_ids_with_hash(record.content_hash):
-            if twin not in candidates:
-                candidates.append(twin)
+        candidates, twins = self.index.candidates(probe, self.window_start(now))
+        candidates.extend(twins)
+        stored = self._stored_features(candidates)
         for candidate in candidates:
-            other = self._stored_features(candidate)
+            other = stored.get(candidate)
             if other is None:
                 continue
             verdicts.append((candidate, verify(features, other, self.thresholds)))
@@ -160,11 +228,11 @@ class Linker:
         result = LinkResult(
             article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
         )
-        return result, features, signature
+        return result, features
 
     def _prepare(
         self, entry: PendingEntry, article: ExtractedArticle, now: datetime, *, revisit: bool
-    ) -> tuple[NewArticle, TextFeatures, U32Array]:
+    ) -> tuple[NewArticle, TextFeatures, Probe]:
         """Credits, features and signature of an extracted article.
 
         ``revisit``: the article is already stored, so its own paragraphs are
@@ -193,6 +261,7 @@ class Linker:
         features = self._features_for(entry.outlet_id, paragraphs, attributions, stored=revisit)
         full_text_key = stable_hash("\n".join(map(normalize, paragraphs)))
         signature = self.signer.sign(features.shingles)
+        probe = self.index.probe(signature, features, full_text_key)
         record = NewArticle(
             entry_id=entry.id,
             outlet_id=entry.outlet_id,
@@ -213,8 +282,9 @@ class Linker:
             signature=self.signer.to_bytes(signature),
             signature_params=self.params.key(),
             paragraph_keys=features.paragraph_keys,
+            index=self.index.entry(probe, features, now),
         )
-        return record, features, signature
+        return record, features, probe
 
     # -- stories -------------------------------------------------------------
 
@@ -299,26 +369,32 @@ class Linker:
             thresholds=self.thresholds,
         )
 
-    def _stored_features(self, article_id: int) -> TextFeatures | None:
-        cached = self._features.get(article_id)
-        if cached is not None:
-            self._features.move_to_end(article_id)
-            return cached
-        stored = self.store.stored_text(article_id)
-        if stored is None:
-            return None
-        paragraphs = split_paragraphs(stored.text)
-        outlet = self.outlets.get(stored.outlet_id)
-        own = outlet.domain if outlet else None
-        attributions = find_attributions(paragraphs, self.known, own_domain=own)
-        features = self._features_for(stored.outlet_id, paragraphs, attributions, stored=True)
-        self._remember(article_id, features)
-        return features
+    def _stored_features(self, article_ids: Sequence[int]) -> dict[int, TextFeatures]:
+        """Verification features of indexed articles: from the cache, else from the store.
+
+        The store keeps the features computed when each article was linked,
+        so a cached and a stored copy are the same and no decision depends on
+        what a process happens to have cached.
+        """
+        found: dict[int, TextFeatures] = {}
+        missing = []
+        for article_id in article_ids:
+            cached = self._features.get(article_id)
+            if cached is not None:
+                self._features.move_to_end(article_id)
+                found[article_id] = cached
+            else:
+                missing.append(article_id)
+        for article_id, blob in self.store.index_features(missing).items():
+            features = decode_features(blob)
+            found[article_id] = features
+            self._remember(article_id, features)
+        return found
 
     def _remember(self, article_id: int, features: TextFeatures) -> None:
         self._features[article_id] = features
         self._features.move_to_end(article_id)
-        while len(self._features) > _FEATURE_CACHE_SIZE:
+        while len(self._features) > self.cache_articles:
             self._features.popitem(last=False)
 
     @staticmethod

@@ -108,6 +108,10 @@ def apply_prune(
     versions = _null_in_batches(
         store, "store_article_versions", "text = NULL", _OLD_VERSIONS, (when,), batch, None
     )
+    # Pruned articles leave the store's candidate index too (nothing left
+    # to verify against), in batches of their own.
+    while store.unindex_pruned(batch):
+        pass
     return articles, versions
 
 

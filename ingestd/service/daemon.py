@@ -65,6 +65,8 @@ log = logging.getLogger(__name__)
 LAG_PROBE_SECONDS = 0.25
 # How often the queue depth and systemd STATUS are refreshed.
 STATUS_SECONDS = 5.0
+# How often articles that left the dedup window leave the candidate index.
+INDEX_TRIM_SECONDS = 60.0
 # Pending entries whose retry time passes are noticed within this long,
 # even when nothing else wakes the ingestion loop.
 IDLE_RECHECK_SECONDS = 2.0
@@ -252,6 +254,7 @@ class Daemon:
         self._spawn_background(self._measure_lag())
         self._spawn_background(self._report_status())
         self._spawn_background(self._follow_store())
+        self._spawn_background(self._maintain_index())
         interval = self.notifier.watchdog_interval()
         if interval is not None:
             self._spawn_background(self._watchdog(interval))
@@ -544,6 +547,13 @@ class Daemon:
             await asyncio.sleep(self.settings.service.store_resync_interval)
             if self.state is RunState.RUNNING:
                 await self._sync_jobs()
+
+    async def _maintain_index(self) -> None:
+        # The dedup window moves on: articles leave the store's candidate
+        # index in small batches, each its own short writer call (issue 10).
+        while True:
+            await self.ingestor.maintain_index()
+            await asyncio.sleep(INDEX_TRIM_SECONDS)
 
     async def _watchdog(self, interval: float) -> None:
         # Pinging from the event loop itself: a blocked loop stops the pings

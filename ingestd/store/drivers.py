@@ -32,6 +32,7 @@ POSTGRESQL = "postgresql"
 # How long to wait for a PostgreSQL server before calling it unreachable.
 _PG_CONNECT_TIMEOUT_S = 5
 # SQLite: how long a writer waits for another writer before "database is locked".
+_SQLITE_CACHE_KIB = 32 * 1024
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -191,6 +192,9 @@ class SqliteDriver(_Connection):
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.execute("PRAGMA foreign_keys=ON")
+            # A fixed page cache (negative: KiB) for the candidate index's
+            # B-trees: a bounded share of memory whatever the store's size.
+            self._db.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
             self._db.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open database {path}: {error}") from None

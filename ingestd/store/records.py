@@ -59,6 +59,41 @@ class StoredText:
     story_id: int
     text: str
     credits: list[dict[str, Any]]
+    first_seen_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """An article's row in the store-held candidate index (written with the article).
+
+    ``keys`` are the band and lead-sentence keys as little-endian int64
+    bytes (``key_list`` the same as ints), so the store can delete them
+    again without knowing how they were made; ``features`` is the compact
+    verification blob of :func:`ingestd.match.index.encode_features`.
+    ``first_seen_at`` is the window's clock.
+    """
+
+    first_seen_at: datetime
+    params: int
+    size: int
+    text_hash: int
+    signature: bytes
+    keys: bytes
+    key_list: tuple[int, ...]
+    features: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCandidate:
+    """One row of an index look-up: a stored article sharing ``key`` with the probe.
+
+    ``key`` is None for an exact-text twin (found by its text hash).
+    """
+
+    key: int | None
+    article_id: int
+    size: int
+    signature: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +119,9 @@ class NewArticle:
     signature: bytes
     signature_params: str
     paragraph_keys: tuple[int, ...]
+    # The article's candidate-index row; None stores the article unindexed
+    # (never matched against).
+    index: IndexEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,11 @@ none. The matching step runs under :meth:`Store.match_lock` (invariant 4).
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from ingestd.store.migrate import latest_version, migrations
 from ingestd.store.records import (
     EdgeRecord,
     FeedRow,
+    IndexCandidate,
+    IndexEntry,
     MemberRow,
     NewArticle,
     OutletRow,
@@ -472,6 +476,44 @@ class Store:
                 (article_id, entry_id),
             )
 
+    def import_feed(self, outlet_id: int, domain: str, now: datetime) -> int:
+        """The outlet's import feed (``import:<domain>``, never polled), created if missing.
+
+        ``ingestd import`` files its entries there, so imported articles have
+        entries like polled ones.
+        """
+        with self.transaction():
+            row = self._driver.execute(
+                "INSERT INTO store_feeds (outlet_id, url, active, added_by, created_at)"
+                " VALUES (?, ?, 0, 'cli', ?) ON CONFLICT (url) DO UPDATE"
+                " SET outlet_id = excluded.outlet_id RETURNING id",
+                (outlet_id, f"import:{domain}", db_time(now)),
+            ).fetchone()
+        return int(row[0])
+
+    def import_entry(
+        self,
+        feed_id: int,
+        outlet_id: int,
+        *,
+        guid: str,
+        url: str,
+        title: str | None,
+        published_at: datetime | None,
+        now: datetime,
+    ) -> PendingEntry:
+        """An imported item's entry (pending until the match step marks it done)."""
+        with self.transaction():
+            row = self._driver.execute(
+                "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
+                " state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)"
+                " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
+                " raw_url = excluded.raw_url, title = excluded.title, state = 'pending'"
+                " RETURNING id",
+                (feed_id, guid, url, url, title, db_time(published_at), db_time(now)),
+            ).fetchone()
+        return PendingEntry(int(row[0]), feed_id, outlet_id, guid, url, url, title, published_at, 0)
+
     # -- articles ----------------------------------------------------------
 
     def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
@@ -534,6 +576,162 @@ class Store:
         )
         return int(row.fetchone()[0])
 
+    # -- candidate index ----------------------------------------------------
+    # store_index_articles / store_index_keys (migration 0006): written with
+    # the article, read by every process, trimmed to the dedup window.
+
+    def _write_index(self, article_id: int, entry: IndexEntry) -> None:
+        self._driver.execute(
+            "INSERT INTO store_index_articles (article_id, first_seen_at, params, size,"
+            " text_hash, signature, keys, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                db_time(entry.first_seen_at),
+                entry.params,
+                entry.size,
+                entry.text_hash,
+                entry.signature,
+                entry.keys,
+                entry.features,
+            ),
+        )
+        self._driver.executemany(
+            "INSERT INTO store_index_keys (key, article_id) VALUES (?, ?)"
+            " ON CONFLICT (key, article_id) DO NOTHING",
+            [(key, article_id) for key in entry.key_list],
+        )
+
+    def _drop_index(self, article_ids: Sequence[int]) -> int:
+        """Remove articles' index rows (keys by primary key, from their stored key list)."""
+        if not article_ids:
+            return 0
+        marks = ",".join("?" * len(article_ids))
+        rows = self._driver.execute(
+            f"SELECT article_id, keys FROM store_index_articles WHERE article_id IN ({marks})",
+            tuple(article_ids),
+        ).fetchall()
+        pairs: list[tuple[int, int]] = []
+        for row in rows:
+            blob = bytes(row[1])
+            count = len(blob) // 8
+            keys = struct.unpack(f"<{count}q", blob) if count else ()
+            pairs.extend((key, int(row[0])) for key in keys)
+        self._driver.executemany(
+            "DELETE FROM store_index_keys WHERE key = ? AND article_id = ?", pairs
+        )
+        self._driver.execute(
+            f"DELETE FROM store_index_articles WHERE article_id IN ({marks})", tuple(article_ids)
+        )
+        return len(rows)
+
+    def index_candidates(
+        self, keys: Sequence[int], text_hash: int, params: int, since: datetime
+    ) -> list[IndexCandidate]:
+        """Indexed articles first seen since ``since`` sharing a key, or the text hash.
+
+        One query for all keys (band and lead keys) and the exact-text twins;
+        a twin row has ``key`` None. Only rows made with ``params``.
+        """
+        unique = list(dict.fromkeys(keys))
+        parts = []
+        values: list[Any] = []
+        if unique:
+            marks = ",".join("?" * len(unique))
+            parts.append(
+                "SELECT k.key, i.article_id, i.size, i.signature FROM store_index_keys k"
+                " JOIN store_index_articles i ON i.article_id = k.article_id"
+                f" WHERE k.key IN ({marks}) AND i.params = ? AND i.first_seen_at >= ?"
+            )
+            values.extend((*unique, params, db_time(since)))
+        parts.append(
+            "SELECT NULL, article_id, size, signature FROM store_index_articles"
+            " WHERE text_hash = ? AND params = ? AND first_seen_at >= ?"
+        )
+        values.extend((text_hash, params, db_time(since)))
+        rows = self._driver.execute(" UNION ALL ".join(parts), values)
+        return [
+            IndexCandidate(None if r[0] is None else int(r[0]), int(r[1]), int(r[2]), bytes(r[3]))
+            for r in rows
+        ]
+
+    def index_features(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored verification features of indexed articles."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self._driver.execute(
+            f"SELECT article_id, features FROM store_index_articles WHERE article_id IN ({marks})",
+            tuple(article_ids),
+        )
+        return {int(r[0]): bytes(r[1]) for r in rows}
+
+    def index_high_water(self) -> datetime | None:
+        """The latest first-seen time in the index (the stream's clock), or None."""
+        row = self._driver.execute("SELECT max(first_seen_at) FROM store_index_articles").fetchone()
+        return py_time(row[0]) if row is not None else None
+
+    def index_size(self) -> int:
+        """Articles in the candidate index."""
+        row = self._driver.execute("SELECT count(*) FROM store_index_articles").fetchone()
+        return int(row[0])
+
+    def trim_index(self, before: datetime, limit: int) -> int:
+        """Drop up to ``limit`` articles first seen before ``before`` from the index.
+
+        One short transaction (the caller loops); articles and stories stay.
+        Returns how many left the index.
+        """
+        with self.transaction():
+            rows = self._driver.execute(
+                "SELECT article_id FROM store_index_articles WHERE first_seen_at < ?"
+                " ORDER BY first_seen_at LIMIT ?",
+                (db_time(before), limit),
+            ).fetchall()
+            return self._drop_index([int(r[0]) for r in rows])
+
+    def unindex_pruned(self, limit: int) -> int:
+        """Drop up to ``limit`` articles whose text was pruned from the index (one transaction)."""
+        with self.transaction():
+            rows = self._driver.execute(
+                "SELECT i.article_id FROM store_index_articles i"
+                " JOIN store_articles a ON a.id = i.article_id"
+                " WHERE a.text IS NULL OR a.signature IS NULL LIMIT ?",
+                (limit,),
+            ).fetchall()
+            return self._drop_index([int(r[0]) for r in rows])
+
+    def index_backlog(self, limit: int) -> list[StoredText]:
+        """Articles stored before the index existed (migration 0006), still to index."""
+        rows = self._driver.execute(
+            "SELECT a.id, a.outlet_id, a.story_id, a.text, a.credits, a.first_seen_at"
+            " FROM store_index_backlog b JOIN store_articles a ON a.id = b.article_id"
+            " ORDER BY b.article_id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            StoredText(
+                r["id"],
+                r["outlet_id"],
+                r["story_id"],
+                r["text"] or "",
+                py_json(r["credits"]),
+                py_time(r["first_seen_at"]),
+            )
+            for r in rows
+        ]
+
+    def index_from_backlog(self, entries: Sequence[tuple[int, IndexEntry | None]]) -> None:
+        """Index backlog articles (None: leave it unindexed) and take them off the backlog."""
+        with self.transaction():
+            for article_id, entry in entries:
+                if entry is not None:
+                    self._drop_index([article_id])
+                    self._write_index(article_id, entry)
+            self._driver.executemany(
+                "DELETE FROM store_index_backlog WHERE article_id = ?",
+                [(article_id,) for article_id, _ in entries],
+            )
+
     def signatures_since(self, since: datetime, params_key: str) -> Iterator[tuple[int, bytes]]:
         """(article id, signature) of articles first seen since ``since`` with these params."""
         rows = self._driver.execute(
@@ -591,6 +789,8 @@ class Store:
                 ).fetchone()[0]
             )
             self._add_version(article_id, 1, article, now)
+            if article.index is not None:
+                self._write_index(article_id, article.index)
             self._driver.executemany(
                 "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
                 " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
@@ -608,7 +808,8 @@ class Store:
         """
         with self.transaction():
             row = self._driver.execute(
-                "SELECT content_hash, url, version FROM store_articles WHERE id = ?", (article_id,)
+                "SELECT content_hash, url, version, first_seen_at FROM store_articles WHERE id = ?",
+                (article_id,),
             ).fetchone()
             changed = bool(row["content_hash"] != article.content_hash or row["url"] != article.url)
             if changed:
@@ -630,6 +831,12 @@ class Store:
                     ),
                 )
                 self._add_version(article_id, version, article, now)
+                if article.index is not None:
+                    # The new version replaces the old one in the index; it
+                    # keeps the article's first-seen time (the window's clock).
+                    self._drop_index([article_id])
+                    first_seen = py_time(row["first_seen_at"]) or article.index.first_seen_at
+                    self._write_index(article_id, replace(article.index, first_seen_at=first_seen))
             self.entry_done(article.entry_id, article_id)
         return changed
 

@@ -105,6 +105,9 @@ def test_unit_matches_the_daemon() -> None:
     assert burst * restart >= 300 and window >= burst * restart
     assert keys["KillMode"] == ["mixed"]  # TERM to the daemon only; it drains its workers
     assert int(keys["WatchdogSec"][0]) > 0
+    # Set on purpose (issue 10): READY=1 comes in seconds at any store size, so
+    # a start-up past a minute is hung; never left to systemd's default.
+    assert 10 <= int(keys["TimeoutStartSec"][0]) <= 60
     # systemd must not kill a daemon that is still inside its grace period.
     assert int(keys["TimeoutStopSec"][0]) > ServiceSettings().grace_period
     assert keys["StateDirectory"] == ["ingestd"]

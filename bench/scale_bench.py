@@ -1,0 +1,417 @@
+"""ingestd at deployment scale: a store filled through `ingestd import`, then measured.
+
+    python bench/scale_bench.py [--articles 100000] [--backend sqlite|postgresql]
+                                [--days 15] [--window 14] [--sample 2000]
+                                [--workdir DIR] [--postgres postgresql://postgres@127.0.0.1:5432]
+
+A synthetic news stream (ingestd.evaluation.stream: 40 outlets, 20% planted
+copies published hours to three days after their origin, whole, cut down or
+lightly edited) of ``--articles`` articles over ``--days`` days (more than
+the ``--window``) is written as JSONL and imported by TWO successive
+`ingestd import` processes (the first and second half), as a backfill
+would be. Then, on the filled store:
+
+- import articles/s of each process, and beside it the store's bare insert
+  rate measured in the same run: the same article records (features,
+  signature and index rows already computed) written by ``insert_article``
+  alone into a fresh store of the same dialect, one transaction each;
+- match step per article, p50/p95, for ``--sample`` further articles of the
+  stream linked in this process through the real Linker and store: the
+  whole step, and the part after text features (index look-up,
+  verification, insert, story update), which is this issue's part;
+- peak RSS of each import process and of `ingestd run`, and RSS per
+  windowed article (compare the figures of two sizes for the growth);
+- store size per 1,000 articles, candidate index included, and the index
+  rows;
+- seconds from `ingestd run` start to READY=1 on that store;
+- planted copies found: copies filed in their origin's story.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingestd.evaluation.stream import SyntheticStream
+from ingestd.fingerprint.params import DEFAULT_PARAMS
+from ingestd.match.linker import Linker
+from ingestd.match.thresholds import DEFAULT_THRESHOLDS
+from ingestd.ops.imports import ImportItem, OutletDirectory, parse_line
+from ingestd.pipeline import outlet_table
+from ingestd.settings import load_settings
+from ingestd.store import Store, open_store
+from ingestd.store.records import PendingEntry
+from ingestd.types import ExtractedArticle
+
+INGESTD = [sys.executable, "-m", "ingestd"]
+
+
+class PeakRss:
+    """Samples a process's VmHWM (peak resident set) until it exits."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak_kib = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        path = Path(f"/proc/{self.pid}/status")
+        while True:
+            try:
+                text = path.read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+            time.sleep(0.2)
+
+    def mib(self) -> float:
+        self._thread.join(timeout=1)
+        return self.peak_kib / 1024
+
+
+def run_import(config: Path, path: Path) -> tuple[float, float, str]:
+    """One `ingestd import` process: (seconds, peak RSS MiB, its summary line)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [*INGESTD, "-c", str(config), "import", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    rss = PeakRss(proc.pid)
+    out, _ = proc.communicate()
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"import failed ({proc.returncode}): {out}")
+    return seconds, rss.mib(), out.strip().splitlines()[-1]
+
+
+def ready_seconds(config: Path, folder: Path) -> tuple[float, float]:
+    """Seconds from `ingestd run` start to READY=1, and its peak RSS (MiB) 3 s later."""
+    address = str(folder / f"notify-{uuid.uuid4().hex[:8]}.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(address)
+    sock.settimeout(120)
+    env = dict(os.environ, NOTIFY_SOCKET=address)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [*INGESTD, "-c", str(config), "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    rss = PeakRss(proc.pid)
+    try:
+        while True:
+            message = sock.recv(4096).decode()
+            if "READY=1" in message:
+                ready = time.monotonic() - started
+                break
+        time.sleep(3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        sock.close()
+        Path(address).unlink(missing_ok=True)
+    return ready, rss.mib()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class TimedLinker(Linker):
+    """The real Linker, timing its text-features part separately."""
+
+    prepare_seconds: float = 0.0
+
+    def _prepare(self, *args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return super()._prepare(*args, **kwargs)
+        finally:
+            self.prepare_seconds += time.perf_counter() - began
+
+
+def article_of(item: ImportItem) -> ExtractedArticle:
+    return ExtractedArticle(
+        url=item.url,
+        text=item.text or "",
+        title=item.title,
+        author=None,
+        published_at=item.published_at,
+        site_name=None,
+        language=None,
+        canonical_url=None,
+        description=None,
+    )
+
+
+def linker_for(store: Store, window_days: int, cls: type[Linker] = Linker) -> Linker:
+    return cls(
+        store,
+        params=DEFAULT_PARAMS,
+        thresholds=DEFAULT_THRESHOLDS,
+        window=timedelta(days=window_days),
+    )
+
+
+def sample_items(lines: list[str], store: Store) -> list[ImportItem]:
+    outlets = OutletDirectory(store.outlets())
+    items = [parse_line(n, line, outlets) for n, line in enumerate(lines, start=1)]
+    return [i for i in items if isinstance(i, ImportItem)]
+
+
+def match_step(store: Store, items: list[ImportItem], window: int) -> dict[str, float]:
+    """Link the sample through the real Linker; per-article step times in ms."""
+    linker = linker_for(store, window, TimedLinker)
+    assert isinstance(linker, TimedLinker)
+    totals, after_features = [], []
+    for item in items:
+        seen = item.published_at or datetime.now().astimezone()
+        entry = store.import_entry(
+            store.import_feed(item.outlet_id, f"sample{item.outlet_id}", seen),
+            item.outlet_id,
+            guid=item.guid,
+            url=item.url,
+            title=item.title,
+            published_at=item.published_at,
+            now=seen,
+        )
+        linker.prepare_seconds = 0.0
+        began = time.perf_counter()
+        linker.link(entry, article_of(item), seen)
+        total = time.perf_counter() - began
+        totals.append(total * 1000)
+        after_features.append((total - linker.prepare_seconds) * 1000)
+    return {
+        "p50": percentile(totals, 0.5),
+        "p95": percentile(totals, 0.95),
+        "rest_p50": percentile(after_features, 0.5),
+        "rest_p95": percentile(after_features, 0.95),
+    }
+
+
+def bare_insert_rate(
+    url: str, settings_outlets: list[dict[str, Any]], lines: list[str], window: int
+) -> float:
+    """insert_article alone (records precomputed), one transaction each, into a fresh store."""
+    store = open_store(url)
+    store.migrate()
+    first = datetime.fromisoformat(json.loads(lines[0])["published_at"])
+    store.sync_outlets(settings_outlets, first)
+    linker = linker_for(store, window)
+    items = sample_items(lines, store)
+    records = []
+    for number, item in enumerate(items, start=1):
+        entry = PendingEntry(
+            0, 0, item.outlet_id, item.guid, item.url, item.url, item.title, None, 0
+        )
+        seen = item.published_at or first
+        record, _, _ = linker._prepare(entry, article_of(item), seen, revisit=False)
+        records.append((record, seen))
+        del number
+    began = time.perf_counter()
+    for record, seen in records:
+        with store.match_lock():
+            store.insert_article(record, None, seen)
+    rate = len(records) / (time.perf_counter() - began)
+    store.close()
+    return rate
+
+
+def planted_found(store: Store, planted: dict[str, str]) -> tuple[int, int]:
+    story: dict[str, int] = {}
+    urls = list({*planted, *planted.values()})
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in store.query(f"SELECT url, story_id FROM articles WHERE url IN ({marks})", chunk):
+            story[row["url"]] = int(row["story_id"])
+    stored = [(copy, origin) for copy, origin in planted.items() if copy in story]
+    found = sum(1 for copy, origin in stored if story.get(copy) == story.get(origin))
+    return found, len(stored)
+
+
+def measure_only(args: argparse.Namespace) -> None:
+    """The measurements of a run on a store it filled, without importing (--measure)."""
+    settings = load_settings(args.measure)
+    store = open_store(settings.storage.url)
+    store.migrate()
+    stored = int(store.query_one("SELECT count(*) FROM store_articles")[0])
+    stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
+    lines = stream.lines()
+    for _ in range(stored):
+        next(lines)
+    sample = [next(lines) for _ in range(args.sample)]
+    windowed = store.index_size()
+    print(f"measuring {settings.storage.url}: {stored:,} articles stored, {windowed:,} windowed")
+    timing = match_step(store, sample_items(sample, store), args.window)
+    print(
+        f"match step over {len(sample):,} further articles ({windowed:,} windowed): "
+        f"p50 {timing['p50']:.2f} ms, p95 {timing['p95']:.2f} ms; after text features "
+        f"(look-up, verify, insert, story): p50 {timing['rest_p50']:.2f} ms, "
+        f"p95 {timing['rest_p95']:.2f} ms",
+        flush=True,
+    )
+    found, planted = planted_found(store, stream.planted)
+    print(f"planted copies found (among those stored): {found:,} of {planted:,}")
+    total = stored + len(sample)
+    size = store.size_bytes()
+    print(f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000")
+    store.close()
+    ready, run_rss = ready_seconds(args.measure, args.measure.parent)
+    print(f"ingestd run: READY=1 after {ready:.2f} s; peak RSS {run_rss:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--days", type=float, default=15.0)
+    parser.add_argument("--window", type=int, default=14)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--measure",
+        type=Path,
+        default=None,
+        help="CONFIG of a store an earlier run filled (maybe partly): measure it, import nothing",
+    )
+    args = parser.parse_args()
+    if args.measure is not None:
+        measure_only(args)
+        return
+
+    folder = args.workdir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    if args.backend == "sqlite":
+        url = f"sqlite:///{folder / f'scale-{tag}.db'}"
+        bare_url = f"sqlite:///{folder / f'bare-{tag}.db'}"
+    else:
+        url = f"{args.postgres}/ingestd_scale_{tag}"
+        bare_url = f"{args.postgres}/ingestd_bare_{tag}"
+    print(
+        f"scale bench: {args.articles:,} articles over {args.days:g} days, "
+        f"{args.window}-day window, {args.backend} ({url})",
+        flush=True,
+    )
+
+    stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
+    began = time.monotonic()
+    half = args.articles // 2
+    paths = [folder / f"part1-{tag}.jsonl", folder / f"part2-{tag}.jsonl"]
+    counts = [half, args.articles - half]
+    sample: list[str] = []
+    head: list[str] = []
+    lines = stream.lines()
+    for path, count in zip(paths, counts, strict=True):
+        with path.open("w", encoding="utf-8") as out:
+            for _ in range(count):
+                line = next(lines)
+                if len(head) < 2000:
+                    head.append(line)
+                out.write(line + "\n")
+    sample = list(lines)
+    print(
+        f"generated the stream in {time.monotonic() - began:.0f} s "
+        f"({len(stream.planted):,} planted copies)",
+        flush=True,
+    )
+    config = folder / f"scale-{tag}.toml"
+    config.write_text(stream.config_toml(url, args.window) + "[extract]\nworkers = 1\n")
+    settings = load_settings(config)
+
+    rates = []
+    for number, path in enumerate(paths, start=1):
+        count = counts[number - 1]
+        seconds, rss, summary = run_import(config, path)
+        rates.append((count / seconds, rss))
+        print(
+            f"import process {number}: {count:,} articles in {seconds:.0f} s = "
+            f"{count / seconds:.0f} articles/s (whole process), peak RSS {rss:.0f} MiB\n"
+            f"    {summary}",
+            flush=True,
+        )
+
+    bare = bare_insert_rate(bare_url, outlet_table(settings), head, args.window)
+    print(
+        f"bare insert_article rate (fresh store, records precomputed): {bare:.0f} articles/s; "
+        f"import/bare = {rates[-1][0] / bare:.2f} (second process)",
+        flush=True,
+    )
+
+    store = open_store(url)
+    store.migrate()
+    windowed = store.index_size()
+    keys = int(store.query_one("SELECT count(*) FROM store_index_keys")[0])
+    print(
+        f"windowed (indexed) articles: {windowed:,} of {args.articles:,}; index key rows {keys:,}"
+    )
+    timing = match_step(store, sample_items(sample, store), args.window)
+    print(
+        f"match step over {len(sample):,} further articles ({windowed:,} windowed): "
+        f"p50 {timing['p50']:.2f} ms, p95 {timing['p95']:.2f} ms; after text features "
+        f"(look-up, verify, insert, story): p50 {timing['rest_p50']:.2f} ms, "
+        f"p95 {timing['rest_p95']:.2f} ms",
+        flush=True,
+    )
+    found, planted = planted_found(store, stream.planted)
+    print(f"planted copies found: {found:,} of {planted:,} ({found / planted:.4f})")
+    total = int(store.query_one("SELECT count(*) FROM store_articles")[0])
+    size = store.size_bytes()
+    print(
+        f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000 "
+        f"articles ({total:,} articles, index included)"
+    )
+    store.close()
+    ready, run_rss = ready_seconds(config, folder)
+    print(f"ingestd run: READY=1 after {ready:.2f} s; peak RSS {run_rss:.0f} MiB")
+    import_rss = max(r for _, r in rates)
+    print(
+        f"RSS per windowed article: import {import_rss * 2**20 / max(windowed, 1):.0f} bytes, "
+        f"run {run_rss * 2**20 / max(windowed, 1):.0f} bytes (whole process / windowed; "
+        "compare two sizes for the growth)"
+    )
+    print(
+        json.dumps(
+            {
+                "articles": args.articles,
+                "backend": args.backend,
+                "windowed": windowed,
+                "import_rates": [round(r) for r, _ in rates],
+                "bare_insert_rate": round(bare),
+                "match_ms": {k: round(v, 3) for k, v in timing.items()},
+                "import_rss_mib": [round(m) for _, m in rates],
+                "run_rss_mib": round(run_rss),
+                "ready_s": round(ready, 2),
+                "mib_per_1000": round(size / total * 1000 / 2**20, 3),
+                "planted": [found, planted],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The store's interface, split by aggregate (as lemon24/reader's ``StorageType``).
+
+:class:`~ingestd.store.Store` is the one implementation (SQLite and
+PostgreSQL alike); code outside ``ingestd/store/`` should depend on the
+narrowest of these Protocols it needs, so what it reads and writes is
+documented here rather than in SQL against the ``store_*`` tables:
+
+* :class:`FeedsAndEntries` -- outlets, feeds, their poll results, and the
+  entries waiting for their page;
+* :class:`ArticlesAndIndex` -- stored articles, their versions and match
+  edges, and the candidate index held beside them (migration 0006);
+* :class:`Stories` -- stories, their members and source chains.
+
+:class:`MatchStore` is what the match step (:class:`ingestd.match.linker.Linker`)
+uses: articles and index, stories, the outlet directory and the matching
+lock. Every method is covered by ``tests/contract`` on both dialects.
+
+Not yet moved behind these (issue 10, left for later): the schedule state
+(``schedule/state.py``, ``feeds/state.py``), the operator commands
+(``ops/feedstore.py``, ``ops/retention.py``, ``ops/stories.py``) and the
+report queries (``report/queries.py``, ``report/export.py``), which still
+query through ``Store.query``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ingestd.store.records import (
+    EdgeRecord,
+    FeedRow,
+    IndexCandidate,
+    IndexEntry,
+    MemberRow,
+    NewArticle,
+    OutletRow,
+    PendingEntry,
+    StoredText,
+)
+from ingestd.types import FeedEntry
+
+
+@runtime_checkable
+class Transactions(Protocol):
+    """Write transactions and the per-store matching lock (invariant 4)."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction; nested calls join the outer one."""
+        ...
+
+    def match_lock(self) -> AbstractContextManager[None]:
+        """A transaction holding the store's matching lock, across processes."""
+        ...
+
+
+@runtime_checkable
+class FeedsAndEntries(Protocol):
+    """Outlets, feeds and their entries."""
+
+    def sync_outlets(self, outlets: Sequence[dict[str, Any]], now: datetime) -> None:
+        """Make stored outlets and feeds match the configuration."""
+        ...
+
+    def outlets(self) -> list[OutletRow]:
+        """All outlets."""
+        ...
+
+    def active_feeds(self) -> list[FeedRow]:
+        """Feeds to poll."""
+        ...
+
+    def record_feed_entries(
+        self,
+        feed: FeedRow,
+        entries: Iterable[FeedEntry],
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        content_hash: str | None,
+        now: datetime,
+    ) -> int:
+        """A successful poll: new entries as pending and the validators, atomically."""
+        ...
+
+    def record_feed_unchanged(self, feed: FeedRow, now: datetime) -> None:
+        """A poll that found nothing new."""
+        ...
+
+    def record_feed_error(self, feed: FeedRow, kind: str, message: str, now: datetime) -> None:
+        """A failed poll."""
+        ...
+
+    def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
+        """Entries still to fetch, oldest first."""
+        ...
+
+    def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
+        """Count a failed attempt."""
+        ...
+
+    def entry_done(self, entry_id: int, article_id: int) -> None:
+        """Link an entry to its article."""
+        ...
+
+    def import_feed(self, outlet_id: int, domain: str, now: datetime) -> int:
+        """The outlet's never-polled import feed (``ingestd import``)."""
+        ...
+
+    def import_entry(
+        self,
+        feed_id: int,
+        outlet_id: int,
+        *,
+        guid: str,
+        url: str,
+        title: str | None,
+        published_at: datetime | None,
+        now: datetime,
+    ) -> PendingEntry:
+        """An imported item's entry."""
+        ...
+
+
+@runtime_checkable
+class ArticlesAndIndex(Protocol):
+    """Articles, their versions and edges, and the candidate index beside them."""
+
+    def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
+        """The article stored under this URL, or this GUID at this outlet."""
+        ...
+
+    def paragraph_counts(self, outlet_id: int, keys: Sequence[int]) -> dict[int, int]:
+        """The outlet's boilerplate statistics for these paragraph keys."""
+        ...
+
+    def insert_article(self, article: NewArticle, story_id: int | None, now: datetime) -> int:
+        """Store a new article (and its index rows) in a story."""
+        ...
+
+    def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
+        """Store a new version of an article (its index rows replaced)."""
+        ...
+
+    def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
+        """Record verified comparisons."""
+        ...
+
+    def story_of(self, article_id: int) -> int:
+        """The story an article belongs to."""
+        ...
+
+    def index_candidates(
+        self, keys: Sequence[int], text_hash: int, params: int, since: datetime
+    ) -> list[IndexCandidate]:
+        """Indexed articles since ``since`` sharing a key or the text hash (one query)."""
+        ...
+
+    def index_features(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored verification features of indexed articles."""
+        ...
+
+    def index_high_water(self) -> datetime | None:
+        """The newest first-seen time in the index."""
+        ...
+
+    def index_size(self) -> int:
+        """Articles in the index."""
+        ...
+
+    def trim_index(self, before: datetime, limit: int) -> int:
+        """Drop up to ``limit`` articles first seen before ``before`` from the index."""
+        ...
+
+    def unindex_pruned(self, limit: int) -> int:
+        """Drop pruned articles from the index."""
+        ...
+
+    def index_backlog(self, limit: int) -> list[StoredText]:
+        """Articles stored before the index existed, still to index."""
+        ...
+
+    def index_from_backlog(self, entries: Sequence[tuple[int, IndexEntry | None]]) -> None:
+        """Index backlog articles and take them off the backlog."""
+        ...
+
+
+@runtime_checkable
+class Stories(Protocol):
+    """Stories, their members and source chains."""
+
+    def story_members(self, story_id: int) -> list[MemberRow]:
+        """Members of a story with their outlet facts."""
+        ...
+
+    def edges_among(self, article_ids: Sequence[int]) -> list[EdgeRecord]:
+        """Recorded linked comparisons between the given articles."""
+        ...
+
+    def update_story(
+        self,
+        story_id: int,
+        *,
+        origin_article_id: int | None,
+        origin_outlet: str,
+        origin_domain: str | None,
+        attributed: bool,
+        reason: str,
+        evidence: list[dict[str, Any]],
+        canonical_url: str,
+        title: str | None,
+        members: Sequence[tuple[int, str, int | None, float, dict[str, Any]]],
+        now: datetime,
+    ) -> None:
+        """Write a story's origin and its members' chain."""
+        ...
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """Stories with their members, in story id order."""
+        ...
+
+
+@runtime_checkable
+class MatchStore(Transactions, ArticlesAndIndex, Stories, Protocol):
+    """What the match step needs of a store."""
+
+    def outlets(self) -> list[OutletRow]:
+        """All outlets (the matcher's directory for credits and roles)."""
+        ...
+
+
+if TYPE_CHECKING:
+    from ingestd.store.sql import Store
+
+    def _store_implements_every_protocol(store: Store) -> None:
+        # mypy checks each signature here: the Protocols cannot drift from Store.
+        feeds: FeedsAndEntries = store
+        articles: ArticlesAndIndex = store
+        stories: Stories = store
+        match: MatchStore = store
+        del feeds, articles, stories, match
