@@ -13,6 +13,7 @@
     │   ├── RobotsDisallowedError robots.txt forbids the page: a permanent failure
     │   └── HostPausedError       the host asked us (Retry-After) to wait
     ├── FeedParseError       a feed document could not be parsed at all
+    ├── WarcError            an import file is not a readable WARC archive
     └── ExtractionError      no article text could be extracted from a page
 
 Foreign exceptions (httpx, sqlite3, feedparser) are translated into these at
@@ -168,6 +169,10 @@ class ExtractionError(IngestdError):
         self.url = url
         self.detail = detail
         super().__init__(f"{url}: extraction failed: {detail}")
+
+
+class WarcError(IngestdError):
+    """The file is not a readable WARC (or ARC) archive."""
 
 
 class OperatorError(IngestdError):

@@ -21,14 +21,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from ingestd.errors import IngestdError
+from ingestd.errors import WarcError
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MAGIC = (b"WARC/", b"filedesc://")
-
-
-class WarcError(IngestdError):
-    """The file is not a readable WARC (or ARC) archive."""
 
 
 @dataclass(frozen=True, slots=True)

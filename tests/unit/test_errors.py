@@ -24,6 +24,7 @@ SAMPLES: list[errors.IngestdError] = [
     errors.ConfigError("ingestd.toml", "fetch.max_bytes", "must be positive", line=7),
     errors.StoreError("no database"),
     errors.StoreUnavailableError("disk full"),
+    errors.WarcError("not a WARC file"),
     errors.SchemaVersionError("schema 9 is newer than 3"),
     errors.FetchError("https://a.test/feed", "http_status", "503", status=503, retry_after=30.0),
     errors.BlockedAddressError("https://a.test/", "127.0.0.1 is loopback"),
