@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
-from ingestd.fingerprint.shingles import U32Array, paragraph_key, stable_hash
+from ingestd.fingerprint.shingles import U32Array
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
-from ingestd.match.features import TextFeatures, build_features
+from ingestd.match.features import TextFeatures, build_features, prepare_text
 from ingestd.match.index import CandidateIndex
 from ingestd.match.origin import (
     ChainLink,
@@ -34,7 +34,7 @@ from ingestd.match.thresholds import Thresholds
 from ingestd.match.verify import Verdict, verify
 from ingestd.store import Store
 from ingestd.store.records import EdgeRecord, MemberRow, NewArticle, OutletRow, PendingEntry
-from ingestd.text.normalize import normalize, split_paragraphs
+from ingestd.text.normalize import split_paragraphs
 from ingestd.types import ExtractedArticle
 from ingestd.urls import domain_of
 
@@ -191,7 +191,7 @@ class Linker:
         if canonical_credit:
             credits.insert(0, canonical_credit)
         features = self._features_for(entry.outlet_id, paragraphs, attributions, stored=revisit)
-        full_text_key = stable_hash("\n".join(map(normalize, paragraphs)))
+        full_text_key = features.full_text_hash
         signature = self.signer.sign(features.shingles)
         record = NewArticle(
             entry_id=entry.id,
@@ -287,12 +287,12 @@ class Linker:
         A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
         articles of the outlet; a stored article counts itself, a new one not yet.
         """
-        keys = [paragraph_key(p) for p in paragraphs]
-        counts = self.store.paragraph_counts(outlet_id, keys)
+        prepared = prepare_text(paragraphs)  # each paragraph normalised once
+        counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
         needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
         boilerplate = {key for key, count in counts.items() if count >= needed}
         return build_features(
-            paragraphs,
+            prepared,
             boilerplate=boilerplate,
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,

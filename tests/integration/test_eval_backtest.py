@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ingestd.evaluation.metrics import cluster_scores, origin_accuracy
 from ingestd.evaluation.run import default_corpus_dir, run_eval
+from ingestd.fingerprint.params import SignatureParams
 from ingestd.match.backtest import backtest
 from tests.conftest import Harness
 from tests.integration.test_seed_case import LEMONDE, MEGUETAN, serve_seed
@@ -48,6 +49,20 @@ def test_backtest_reports_a_changed_decision(harness: Harness, local_server: Loc
     lines: list[str] = []
     assert backtest(harness.db, lines.append) == []
     assert lines[-1] == "2 articles replayed, 0 decisions would change"
+    assert "stored signatures: 2 version 2; replayed with version 2 (0 made with other" in lines[0]
+
+    # One article signed by an older matcher (signature parameters version 1).
+    older = SignatureParams(version=1).key()
+    with sqlite3.connect(harness.db) as db:
+        db.execute(
+            "UPDATE store_articles SET signature_params = ? WHERE url LIKE '%meguetan%'", (older,)
+        )
+    lines.clear()
+    assert backtest(harness.db, lines.append) == []
+    assert lines[0] == (
+        "stored signatures: 1 version 1, 1 version 2; replayed with version 2"
+        " (1 made with other parameters)"
+    )
 
     # Simulate an older matcher that had missed the repost.
     with sqlite3.connect(harness.db) as db:
