@@ -68,7 +68,7 @@ def extract_article(url: str, page: bytes) -> ExtractedArticle:
 
 
 def _language_code(value: str | None) -> str | None:
-    """"zh-CN", "pt_BR", "EN" -> "zh", "pt", "en"."""
+    """Language tag to its primary code: "zh-CN", "pt_BR", "EN" -> "zh", "pt", "en"."""
     value = _clean(value)
     return value.replace("_", "-").split("-")[0].lower() if value else None
 
