@@ -1,7 +1,9 @@
 """``ingestd eval``: the labelled corpus through the real pipeline, scored.
 
-The corpus is served by a local HTTP server, polled with ``poll_once`` into
-a fresh SQLite store, and the stored stories are scored against the labels.
+The corpus (pre-rendered, see :mod:`ingestd.evaluation.rendered`; the one
+shipped with the package unless another is given) is served by a local HTTP
+server, polled with ``poll_once`` into a fresh SQLite store, and the stored
+stories are scored against the labels.
 Two baselines run in the same process on the same extracted texts:
 
 * exact: articles whose normalised text hashes equal are one story;
@@ -23,23 +25,28 @@ from typing import Any
 from datasketch import MinHash, MinHashLSH
 
 from ingestd.demo.server import SiteServer
-from ingestd.evaluation.corpus import build_corpus
 from ingestd.evaluation.metrics import Scores, cluster_scores, origin_accuracy
+from ingestd.evaluation.rendered import load_corpus, packaged_corpus_path
 from ingestd.report.export import story_objects
 from ingestd.settings import Settings
 from ingestd.text.normalize import normalize, split_paragraphs
 
 
-def default_corpus_dir() -> Path:
-    """``tests/data/corpus`` of a source checkout."""
-    return Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
+def default_corpus() -> Path:
+    """The rendered corpus shipped with ingestd."""
+    return packaged_corpus_path()
 
 
-def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> dict[str, Any]:
-    """Run the corpus through ingestd and both baselines; print and return the figures."""
+def run_eval(
+    corpus_path: Path | None, workdir: Path, echo: Callable[[str], None]
+) -> dict[str, Any]:
+    """Run a rendered corpus (default: the packaged one) through ingestd and both baselines.
+
+    Prints the figures with ``echo`` and returns them.
+    """
     from ingestd.cli import open_store, poll_once
 
-    corpus = build_corpus(corpus_dir)
+    corpus = load_corpus(corpus_path)
     labels = corpus.labels()
     db = workdir / "eval.db"
     for suffix in ("", "-wal", "-shm"):
@@ -55,12 +62,7 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
                 # One local server plays every outlet: no per-host spacing.
                 "fetch": {"allow_private_addresses": True, "per_host_delay": 0.0},
                 "outlets": [
-                    {
-                        "name": o.name,
-                        "domain": o.domain,
-                        "role": o.role.value,
-                        "feeds": feeds[o.name],
-                    }
+                    {"name": o.name, "domain": o.domain, "role": o.role, "feeds": feeds[o.name]}
                     for o in corpus.outlets
                 ],
             }

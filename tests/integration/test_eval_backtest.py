@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from ingestd.evaluation.metrics import cluster_scores, origin_accuracy
-from ingestd.evaluation.run import default_corpus_dir, run_eval
+from ingestd.evaluation.run import run_eval
 from ingestd.fingerprint.params import SignatureParams
 from ingestd.match.backtest import backtest
 from tests.conftest import Harness
@@ -28,7 +28,7 @@ def test_metrics_on_a_known_clustering() -> None:
 
 def test_corpus_meets_the_matching_targets(tmp_path: Path) -> None:
     lines: list[str] = []
-    result = run_eval(default_corpus_dir(), tmp_path, lines.append)
+    result = run_eval(None, tmp_path, lines.append)
     ours = result["methods"]["ingestd"]
     assert result["ingested"] == result["articles"] >= 150
     assert ours["pair_precision"] >= 0.995, "\n".join(lines)

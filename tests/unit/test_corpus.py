@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from ingestd.evaluation.corpus import (
+from ingestd.evaluation.rendered import dump_document, load_document, packaged_corpus_path
+from tests.support.corpus import (
     ATTRIBUTION_FORMS,
     DEFAULT_SEED,
     HARD_NEGATIVE_KINDS,
@@ -20,6 +21,7 @@ from ingestd.evaluation.corpus import (
     Corpus,
     CorpusArticle,
     build_corpus,
+    render_document,
     stats_markdown,
 )
 
@@ -110,6 +112,18 @@ def test_counts_meet_the_minimums(corpus: Corpus) -> None:
     assert all(n >= 3 for n in rare.values()), rare
     french = stats["languages"]["fr"] / stats["articles"]
     assert 0.5 <= french <= 0.7
+
+
+def test_packaged_rendering_is_current(corpus: Corpus) -> None:
+    """``ingestd eval`` scores the rendering shipped in the package: it must be this spec's."""
+    packaged = load_document(packaged_corpus_path())
+    rendered = json.loads(json.dumps(render_document(corpus), ensure_ascii=False))
+    assert packaged == rendered, (
+        "ingestd/evaluation/data/corpus.json.gz is stale: run "
+        "python -m tests.support.corpus tests/data/corpus --render "
+        "ingestd/evaluation/data/corpus.json.gz"
+    )
+    assert dump_document(render_document(corpus)) == packaged_corpus_path().read_bytes()
 
 
 def test_readme_counts_are_current(corpus: Corpus) -> None:

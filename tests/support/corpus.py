@@ -18,8 +18,12 @@ Hard negatives (different stories that look alike) are part of the base set
 and are labelled there; the in-body boilerplate paragraph of each outlet is
 added by the page renderer to every article of the outlet.
 
-This module does no I/O beyond reading the spec directory: serving the
-routes and running the pipeline over them is the caller's business.
+This module does no I/O beyond reading the spec directory and writing what
+``--out`` or ``--render`` ask for. It is test tooling, not shipped:
+``ingestd eval`` reads its rendering (:func:`render_document`), which is
+shipped as ``ingestd/evaluation/data/corpus.json.gz``::
+
+    python -m tests.support.corpus tests/data/corpus --render ingestd/evaluation/data/corpus.json.gz
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from string import Template
 from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
+from ingestd.evaluation.rendered import FORMAT, PLACEHOLDER_BASE, dump_document
 from ingestd.types import OutletRole
 
 __all__ = [
@@ -55,6 +60,7 @@ __all__ = [
     "HardNegative",
     "Outlet",
     "build_corpus",
+    "render_document",
     "stats_markdown",
 ]
 
@@ -1488,6 +1494,27 @@ def stats_markdown(stats: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_document(corpus: Corpus) -> dict[str, Any]:
+    """The corpus as ``ingestd eval`` reads it (see :mod:`ingestd.evaluation.rendered`)."""
+    routes = corpus.routes(PLACEHOLDER_BASE)
+    return {
+        "format": FORMAT,
+        "seed": corpus.seed,
+        "base_url": PLACEHOLDER_BASE,
+        "outlets": [
+            {
+                "name": o.name,
+                "domain": o.domain,
+                "role": o.role.value,
+                "feeds": corpus.feed_paths(o),
+            }
+            for o in corpus.outlets
+        ],
+        "routes": {path: [ctype, body.decode("utf-8")] for path, (ctype, body) in routes.items()},
+        "labels": corpus.labels(),
+    }
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Build the syndication corpus and print its stats."
@@ -1496,8 +1523,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, help="also write every route and labels.json here")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="write the rendering `ingestd eval` reads here (.json.gz), e.g. "
+        "ingestd/evaluation/data/corpus.json.gz",
+    )
     args = parser.parse_args(argv)
     corpus = build_corpus(args.spec_dir, args.seed)
+    if args.render is not None:
+        args.render.parent.mkdir(parents=True, exist_ok=True)
+        args.render.write_bytes(dump_document(render_document(corpus)))
     if args.out is not None:
         for path, (_, body) in corpus.routes(args.base_url).items():
             target = args.out / path.lstrip("/")
