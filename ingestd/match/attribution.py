@@ -327,20 +327,18 @@ class _FoldTable(dict[int, str]):
 _FOLD_TABLE: Final = _FoldTable()
 
 
-# Characters that ``str.lower`` alone does not fold: everything outside
-# printable ASCII, and the backtick.
-_NEEDS_TABLE_RE: Final = re.compile(r"[^\x20-\x5f\x61-\x7e]")
-
-
-def _fold_match(match: re.Match[str]) -> str:
-    return _FOLD_TABLE[ord(match.group())]
+# ASCII characters that ``str.lower`` does not fold as the table does:
+# control characters (whitespace ones become spaces) and the backtick.
+_ASCII_SPECIAL_RE: Final = re.compile(r"[\x00-\x1f`]")
 
 
 def _fold(text: str) -> str:
     """Length-preserving fold of NFC text (see above)."""
-    # Most characters are ASCII: fold only the others through the table.
-    folded = _NEEDS_TABLE_RE.sub(_fold_match, text).lower()
-    return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
+    if text.isascii() and _ASCII_SPECIAL_RE.search(text) is None:
+        return text.lower()
+    # One C-level pass through the lazily filled table (a regex callback per
+    # non-ASCII character would cost more on CJK, Arabic or Cyrillic text).
+    return text.translate(_FOLD_TABLE)
 
 
 _NON_ALNUM_RE: Final = re.compile(r"[\W_]+")

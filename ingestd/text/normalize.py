@@ -96,6 +96,10 @@ def _fold_code_point(code: int) -> str:
     category = unicodedata.category(char)
     if category[0] not in "LNM":
         return " "
+    if category[0] != "M" and _UNSPACED.match(char):
+        # A character of an unspaced script starts a token of its own; the
+        # combining marks after it (kept as they are) stay in that token.
+        return " " + char
     if _is_latin_letter(char):
         decomposed = unicodedata.normalize("NFKD", char)
         base = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -183,7 +187,11 @@ _UNSPACED_MARKS: Final = _ranges(
         if unicodedata.category(chr(c)).startswith("M")
     ]
 )
-_UNSPACED_GRAPHEME: Final = re.compile(f"(?:[{UNSPACED_RANGES}][{_UNSPACED_MARKS}]*)")
+# After the table, an unspaced grapheme is preceded by a space; a word of
+# another script glued after it ("日本語NATO") still needs one.
+_AFTER_UNSPACED: Final = re.compile(
+    f"(?<=[{UNSPACED_RANGES}{_UNSPACED_MARKS}])(?=[^\\s{UNSPACED_RANGES}{_UNSPACED_MARKS}])"
+)
 
 _PARAGRAPH_SPLIT: Final = re.compile(r"\s*\n\s*")
 
@@ -213,7 +221,7 @@ def normalize(text: str) -> str:
     # typography, Latin accents, Arabic optional marks, separators.
     text = text.casefold().translate(_FOLD_TABLE)
     if _UNSPACED.search(text) is not None:
-        text = _UNSPACED_GRAPHEME.sub(r" \g<0> ", text)
+        text = _AFTER_UNSPACED.sub(" ", text)
     return " ".join(text.split())
 
 
