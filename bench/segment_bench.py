@@ -49,13 +49,27 @@ BASE = "http://127.0.0.1:8123"
 LOCALES = {"zh": "zh", "ja": "ja", "th": "th"}
 
 
+class _IcuFold(dict[int, str]):
+    """ingestd's fold table without the space it puts before each unspaced character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = norm._FOLD_TABLE[code]
+        if len(folded) == 2 and folded[0] == " " and norm._UNSPACED.match(folded[1]):
+            folded = folded[1]
+        self[code] = folded
+        return folded
+
+
+_ICU_FOLD = _IcuFold()
+
+
 def icu_normalize(text: str, locale: str) -> str:
     """``normalize`` with ICU words instead of single characters in unspaced runs."""
     import unicodedata
 
     if text.isascii():
         return normalize(text)
-    text = unicodedata.normalize("NFKC", text).casefold().translate(norm._FOLD_TABLE)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_ICU_FOLD)
     tokens: list[str] = []
     for chunk in text.split():
         if norm._UNSPACED.search(chunk) is None:
