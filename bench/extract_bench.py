@@ -30,8 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingestd.errors import ExtractionError
-from ingestd.evaluation.corpus import build_corpus
-from ingestd.evaluation.run import default_corpus_dir
+from ingestd.evaluation.rendered import load_corpus
 from ingestd.extract.pool import ExtractionPool
 
 BASE = "http://127.0.0.1:8123"
@@ -39,7 +38,7 @@ BASE = "http://127.0.0.1:8123"
 
 def corpus_pages() -> list[tuple[str, bytes]]:
     """(url, html) of every article page of the corpus."""
-    corpus = build_corpus(default_corpus_dir())
+    corpus = load_corpus()  # the rendered corpus shipped with ingestd
     routes = corpus.routes(BASE)
     return [(BASE + path, routes[path][1]) for path in sorted(corpus.labels())]
 

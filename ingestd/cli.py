@@ -140,9 +140,11 @@ def demo(db: Path, workers: int) -> None:
 @cli.command(name="eval")
 @click.option(
     "--corpus",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    type=click.Path(path_type=Path, exists=True),
     default=None,
-    help="Corpus spec folder (default: tests/data/corpus).",
+    help="A rendered corpus file (.json.gz) to score instead of the one shipped with ingestd;"
+    " make one from a spec folder with"
+    " `python -m tests.support.corpus SPEC_DIR --render FILE` in a source checkout.",
 )
 @click.option(
     "--workdir",
@@ -154,9 +156,14 @@ def evaluate(corpus: Path | None, workdir: Path | None) -> None:
     """Score the matcher on the labelled corpus beside two baselines."""
     import tempfile
 
-    from ingestd.evaluation.run import default_corpus_dir, run_eval
+    from ingestd.evaluation.run import run_eval
 
-    corpus = corpus or default_corpus_dir()
+    if corpus is not None and corpus.is_dir():
+        raise click.BadParameter(
+            f"{corpus} is a folder: render it first with"
+            f" `python -m tests.support.corpus {corpus} --render corpus.json.gz`",
+            param_hint="--corpus",
+        )
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="ingestd-eval-") as folder:
             run_eval(corpus, Path(folder), click.echo)

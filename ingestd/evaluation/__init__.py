@@ -1,4 +1,6 @@
-"""Evaluation of ingestd's matcher: a labelled syndication corpus to score it on.
+"""Evaluation of ingestd's matcher on a labelled syndication corpus.
 
-The corpus builder lives in :mod:`ingestd.evaluation.corpus`.
+``ingestd eval`` reads a pre-rendered corpus (:mod:`ingestd.evaluation.rendered`),
+shipped with the package; the generator that renders it from the spec files
+is test tooling (``tests/support/corpus.py``).
 """

@@ -1,12 +1,18 @@
 """``ingestd eval``: the labelled corpus through the real pipeline, scored.
 
-The corpus is served by a local HTTP server, polled with ``poll_once`` into
-a fresh SQLite store, and the stored stories are scored against the labels.
+The corpus (pre-rendered, see :mod:`ingestd.evaluation.rendered`; the one
+shipped with the package unless another is given) is served by a local HTTP
+server, polled with ``poll_once`` into a fresh SQLite store, and the stored
+stories are scored against the labels.
 Two baselines run in the same process on the same extracted texts:
 
 * exact: articles whose normalised text hashes equal are one story;
 * datasketch defaults: MinHash (128 permutations) of word 5-grams in a
-  MinHashLSH at its default threshold (0.9); a query hit joins stories.
+  MinHashLSH at its default threshold (0.9); a query hit joins stories;
+* whitespace words: every pair compared on 5-grams of whitespace-separated
+  words (what a tokeniser that knows no script does), joined when they
+  share 20 shingles and half of the shorter text; printed per language
+  beside ingestd, since it fails exactly where words are not spaced.
 
 Baselines have no origin logic; they name the earliest-published member.
 """
@@ -23,23 +29,28 @@ from typing import Any
 from datasketch import MinHash, MinHashLSH
 
 from ingestd.demo.server import SiteServer
-from ingestd.evaluation.corpus import build_corpus
 from ingestd.evaluation.metrics import Scores, cluster_scores, origin_accuracy
+from ingestd.evaluation.rendered import load_corpus, packaged_corpus_path
 from ingestd.report.export import story_objects
 from ingestd.settings import Settings
 from ingestd.text.normalize import normalize, split_paragraphs
 
 
-def default_corpus_dir() -> Path:
-    """``tests/data/corpus`` of a source checkout."""
-    return Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
+def default_corpus() -> Path:
+    """The rendered corpus shipped with ingestd."""
+    return packaged_corpus_path()
 
 
-def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> dict[str, Any]:
-    """Run the corpus through ingestd and both baselines; print and return the figures."""
+def run_eval(
+    corpus_path: Path | None, workdir: Path, echo: Callable[[str], None]
+) -> dict[str, Any]:
+    """Run a rendered corpus (default: the packaged one) through ingestd and both baselines.
+
+    Prints the figures with ``echo`` and returns them.
+    """
     from ingestd.app import open_store, poll_once
 
-    corpus = build_corpus(corpus_dir)
+    corpus = load_corpus(corpus_path)
     labels = corpus.labels()
     db = workdir / "eval.db"
     for suffix in ("", "-wal", "-shm"):
@@ -55,12 +66,7 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
                 # One local server plays every outlet: no per-host spacing.
                 "fetch": {"allow_private_addresses": True, "per_host_delay": 0.0},
                 "outlets": [
-                    {
-                        "name": o.name,
-                        "domain": o.domain,
-                        "role": o.role.value,
-                        "feeds": feeds[o.name],
-                    }
+                    {"name": o.name, "domain": o.domain, "role": o.role, "feeds": feeds[o.name]}
                     for o in corpus.outlets
                 ],
             }
@@ -102,10 +108,12 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
     ours = cluster_scores(truth, predicted)
     ours_origin = origin_accuracy(truth, expected_origin, predicted, predicted_origin, syndicated)
     rows.append(("ingestd", ours, ours_origin))
-    for name, clusters in (
-        ("exact hash", _exact_baseline(texts)),
-        ("datasketch defaults", _lsh_baseline(texts)),
-    ):
+    baselines = {
+        "exact hash": _exact_baseline(texts),
+        "datasketch defaults": _lsh_baseline(texts),
+        "whitespace words": _whitespace_baseline(texts),
+    }
+    for name, clusters in baselines.items():
         origins = _earliest_origin(clusters, published, outlet_of)
         rows.append(
             (
@@ -135,6 +143,22 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
     )
     if ours_origin[2]:
         echo("origin wrong for: " + ", ".join(map(str, ours_origin[2])))
+    languages = _per_language(
+        labels, truth, predicted, predicted_origin, expected_origin, syndicated,
+        baselines["whitespace words"],
+    )  # fmt: skip
+    echo("")
+    echo(
+        f"{'language':9} {'articles':>8} {'pairs':>6} {'pair P':>8} {'pair R':>8} "
+        f"{'origin':>8} {'words P':>8} {'words R':>8}"
+    )
+    for lang, row in languages.items():
+        echo(
+            f"{lang:9} {row['articles']:8} {row['true_pairs']:6} {row['pair_precision']:8.4f} "
+            f"{row['pair_recall']:8.4f} {row['origin_accuracy']:8.4f} "
+            f"{row['whitespace_precision']:8.4f} {row['whitespace_recall']:8.4f}"
+        )
+    echo("(words P/R: the whitespace-word baseline on the same language)")
     _print_pair_errors(truth, predicted, echo)
     return {
         "articles": len(labels),
@@ -151,6 +175,7 @@ def run_eval(corpus_dir: Path, workdir: Path, echo: Callable[[str], None]) -> di
             for name, s, (acc, _, _) in rows
         },
         "origin_wrong": [str(story) for story in ours_origin[2]],
+        "languages": languages,
     }
 
 
@@ -168,6 +193,65 @@ def _exact_baseline(texts: dict[str, str]) -> dict[str, Hashable]:
         path: hashlib.sha256("\n".join(map(normalize, split_paragraphs(text))).encode()).hexdigest()
         for path, text in texts.items()
     }
+
+
+def _per_language(
+    labels: dict[str, dict[str, Any]],
+    truth: dict[str, Hashable],
+    predicted: dict[str, Hashable],
+    predicted_origin: dict[Hashable, str],
+    expected_origin: dict[Hashable, str],
+    syndicated: set[Hashable],
+    words: dict[str, Hashable],
+) -> dict[str, dict[str, Any]]:
+    """ingestd's and the whitespace baseline's figures restricted to each language."""
+    by_lang: dict[str, list[str]] = {}
+    for path, label in labels.items():
+        by_lang.setdefault(str(label.get("language") or "?"), []).append(path)
+    result: dict[str, dict[str, Any]] = {}
+    for lang in sorted(by_lang):
+        paths = by_lang[lang]
+        sub_truth = {p: truth[p] for p in paths}
+        ours = cluster_scores(sub_truth, {p: predicted[p] for p in paths if p in predicted})
+        baseline = cluster_scores(sub_truth, {p: words[p] for p in paths if p in words})
+        stories = {sub_truth[p] for p in paths} & syndicated
+        accuracy, scored, _ = origin_accuracy(
+            sub_truth, expected_origin, predicted, predicted_origin, stories
+        )
+        result[lang] = {
+            "articles": len(paths),
+            "true_pairs": ours.true_pairs,
+            "pair_precision": ours.pair_precision,
+            "pair_recall": ours.pair_recall,
+            "origin_accuracy": accuracy,
+            "origin_stories": scored,
+            "whitespace_precision": baseline.pair_precision,
+            "whitespace_recall": baseline.pair_recall,
+        }
+    return result
+
+
+def _whitespace_baseline(texts: dict[str, str]) -> dict[str, Hashable]:
+    sets = {
+        path: {" ".join(words[i : i + 5]) for i in range(max(len(words) - 4, 1))}
+        for path, words in ((path, text.lower().split()) for path, text in texts.items())
+    }
+    parent = {path: path for path in texts}
+
+    def find(item: str) -> str:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    paths = list(texts)
+    for i, first in enumerate(paths):
+        for second in paths[i + 1 :]:
+            a, b = sets[first], sets[second]
+            shared = len(a & b)
+            if shared >= 20 and shared >= 0.5 * min(len(a), len(b)):
+                parent[find(first)] = find(second)
+    return {path: find(path) for path in texts}
 
 
 def _lsh_baseline(texts: dict[str, str]) -> dict[str, Hashable]:

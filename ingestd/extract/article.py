@@ -15,6 +15,7 @@ import trafilatura
 from lxml import html as lxml_html
 
 from ingestd.errors import ExtractionError
+from ingestd.extract.language import detect_language
 from ingestd.text.normalize import normalize
 from ingestd.types import ExtractedArticle
 
@@ -56,10 +57,20 @@ def extract_article(url: str, page: bytes) -> ExtractedArticle:
         author=_clean(document.author),
         published_at=head.published or _day(document.date),
         site_name=_clean(document.sitename),
-        language=head.lang or _clean(getattr(document, "language", None)),
+        # The page's own word first (<html lang>, its metadata), else the
+        # text's (detected here, in the worker process).
+        language=head.lang
+        or _language_code(getattr(document, "language", None))
+        or detect_language(text),
         canonical_url=head.canonical or _clean(document.url),
         description=_clean(document.description),
     )
+
+
+def _language_code(value: str | None) -> str | None:
+    """Language tag to its primary code: "zh-CN", "pt_BR", "EN" -> "zh", "pt", "en"."""
+    value = _clean(value)
+    return value.replace("_", "-").split("-")[0].lower() if value else None
 
 
 def _clean(value: str | None) -> str | None:
@@ -89,9 +100,9 @@ def _head_facts(page: bytes) -> _HeadFacts:
         tree = lxml_html.fromstring(page)
     except (ValueError, lxml_html.etree.ParserError):
         return facts
-    lang = tree.get("lang")
-    if lang:
-        facts.lang = lang.split("-")[0].lower()
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if lang and lang.strip():
+        facts.lang = _language_code(lang)
     for link in tree.iterfind(".//link[@rel]"):
         href = link.get("href")
         if link.get("rel", "").lower() == "canonical" and href:

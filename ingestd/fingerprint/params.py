@@ -20,7 +20,9 @@ class SignatureParams:
     datasketch's ``scheme``, drawn from ``seed``.
     """
 
-    version: int = 1
+    # 2: script-aware tokens (characters of unspaced scripts, combining
+    #    marks kept inside words, accents folded for Latin only).
+    version: int = 2
     num_perm: int = 128
     shingle_size: int = 5
     seed: int = 1

@@ -10,6 +10,18 @@ each credit to a configured outlet, or at least to a domain.
         typography; length-preserving) ─▶ recognisers ─▶ resolve names and
         domains ─▶ drop own credits ─▶ Attribution records, in text order
 
+Credit forms are read in French and English and in the languages of the big
+wire agencies' clients: Chinese (来源：…, 据新华社报道, 新华社北京3月5日电), Japanese
+(出典：…, 【ワシントン共同】, 共同通信によると), Arabic (المصدر: …, ذكرت وكالة …),
+Russian (Источник: …, по данным ТАСС, /ТАСС/), German (Quelle: dpa, wie dpa
+berichtet), Spanish and Portuguese (Fuente: EFE, Fonte: …, según EFE), Turkish
+(Kaynak: AA), Hindi and Thai (स्रोत:, ที่มา:), with "read more" lines in each.
+The agencies in ``WIRE_AGENCIES`` (Xinhua, Kyodo, TASS, dpa, EFE, ANSA,
+Anadolu, Reuters, AP, AFP, …) resolve under their names in those scripts
+even when no outlet is configured for them. A bare link is a credit only
+when it names a site or an article page: short links, shop and affiliate
+links on their own line are advertisements.
+
 It is a pure function of its inputs with no I/O. The recognisers err on the
 side of silence: a credit that names neither a known outlet nor a domain is
 kept only under a strong keyword (``Source :``, ``Cet article est paru
@@ -42,6 +54,8 @@ AttributionKind = Literal[
     "dateline",
     "copyright",
     "with",
+    "according_to",
+    "bare_name",
 ]
 
 
@@ -89,12 +103,45 @@ class Attribution:
 # lends its name. APS is taken to be Algérie Presse Service (the APS most
 # often credited in French-language copies).
 WIRE_AGENCIES: Final[tuple[KnownOutlet, ...]] = (
-    KnownOutlet("AFP", "afp.com", ("Agence France-Presse", "Agence France Presse", "A.F.P.")),
-    KnownOutlet("Reuters", "reuters.com", ("Thomson Reuters",)),
-    KnownOutlet("AP", "apnews.com", ("Associated Press",)),
+    KnownOutlet(
+        "AFP",
+        "afp.com",
+        (
+            "Agence France-Presse",
+            "Agence France Presse",
+            "A.F.P.",
+            "法新社",
+            "フランス通信",
+            "AFP通信",
+            "وكالة الصحافة الفرنسية",
+            "فرانس برس",
+            "Франс Пресс",
+            "Франс-Пресс",
+        ),
+    ),
+    KnownOutlet(
+        "Reuters",
+        "reuters.com",
+        (
+            "Thomson Reuters",
+            "路透社",
+            "ロイター",
+            "ロイター通信",
+            "رويترز",
+            "Рейтер",
+            "Рейтерс",
+            "रॉयटर्स",
+            "รอยเตอร์",
+        ),
+    ),
+    KnownOutlet(
+        "AP",
+        "apnews.com",
+        ("Associated Press", "美联社", "AP通信", "أسوشيتد برس", "Ассошиэйтед Пресс"),
+    ),
     KnownOutlet("ANSA", "ansa.it", ("Agenzia Nazionale Stampa Associata",)),
-    KnownOutlet("EFE", "efe.com", ("Agencia EFE", "Agence EFE")),
-    KnownOutlet("DPA", "dpa.com", ("Deutsche Presse-Agentur",)),
+    KnownOutlet("EFE", "efe.com", ("Agencia EFE", "Agence EFE", "Agência EFE", "埃菲社")),
+    KnownOutlet("DPA", "dpa.com", ("Deutsche Presse-Agentur", "dpa-AFX", "德新社")),
     KnownOutlet("Belga", "belga.be", ("Agence Belga",)),
     KnownOutlet(
         "Keystone-ATS",
@@ -103,11 +150,58 @@ WIRE_AGENCIES: Final[tuple[KnownOutlet, ...]] = (
     ),
     KnownOutlet("APS", "aps.dz", ("Algérie Presse Service",)),
     KnownOutlet("MAP", "mapexpress.ma", ("Maghreb Arabe Presse",)),
-    KnownOutlet("Xinhua", "xinhuanet.com", ("Xinhua News Agency", "Agence Chine nouvelle")),
-    KnownOutlet("Anadolu", "aa.com.tr", ("Anadolu Agency", "Agence Anadolu")),
-    KnownOutlet("Bloomberg", "bloomberg.com", ("Bloomberg News",)),
+    KnownOutlet(
+        "Xinhua",
+        "xinhuanet.com",
+        (
+            "Xinhua News Agency",
+            "Agence Chine nouvelle",
+            "新华社",
+            "新華社",
+            "新华网",
+            "新華社通信",
+            "شينخوا",
+            "Синьхуа",
+            "ซินหัว",
+            "शिन्हुआ",
+        ),
+    ),
+    KnownOutlet("China News Service", "chinanews.com.cn", ("中新社", "中国新闻社", "中新网")),
+    KnownOutlet(
+        "Kyodo", "kyodonews.jp", ("Kyodo News", "共同通信", "共同通信社", "共同", "共同社")
+    ),
+    KnownOutlet("Jiji", "jiji.com", ("Jiji Press", "時事通信", "時事通信社", "時事")),
+    KnownOutlet("Yonhap", "yna.co.kr", ("Yonhap News Agency", "연합뉴스", "聯合ニュース")),
+    KnownOutlet(
+        "TASS",
+        "tass.ru",
+        ("ТАСС", "Information Telegraph Agency of Russia", "تاس", "塔斯社", "タス通信"),
+    ),
+    KnownOutlet("RIA Novosti", "ria.ru", ("РИА Новости", 'РИА "Новости"', "RIA")),
+    KnownOutlet("Interfax", "interfax.ru", ("Интерфакс",)),
+    KnownOutlet(
+        "Anadolu",
+        "aa.com.tr",
+        ("Anadolu Agency", "Agence Anadolu", "Anadolu Ajansı", "AA", "الأناضول", "Анадолу"),
+    ),
+    KnownOutlet("KUNA", "kuna.net.kw", ("كونا", "وكالة الأنباء الكويتية")),
+    KnownOutlet("WAM", "wam.ae", ("وام", "وكالة أنباء الإمارات")),
+    KnownOutlet("SPA", "spa.gov.sa", ("واس", "وكالة الأنباء السعودية", "Saudi Press Agency")),
+    KnownOutlet("MENA", "mena.org.eg", ("أ ش أ", "وكالة أنباء الشرق الأوسط")),
+    KnownOutlet("PTI", "ptinews.com", ("Press Trust of India", "पीटीआई", "भाषा")),
+    KnownOutlet("IANS", "ians.in", ("Indo-Asian News Service", "आईएएनएस")),
+    KnownOutlet("ANI", "aninews.in", ("Asian News International", "एएनआई")),
+    KnownOutlet("Agência Brasil", "agenciabrasil.ebc.com.br", ("Agencia Brasil",)),
+    KnownOutlet("Europa Press", "europapress.es", ()),
+    KnownOutlet("Notimex", "notimex.gob.mx", ()),
+    KnownOutlet("Lusa", "lusa.pt", ("Agência Lusa",)),
+    KnownOutlet("PAP", "pap.pl", ("Polska Agencja Prasowa",)),
+    KnownOutlet("APA", "apa.at", ("Austria Presse Agentur",)),
+    KnownOutlet("Bloomberg", "bloomberg.com", ("Bloomberg News", "彭博社", "بلومبرغ")),
     KnownOutlet("UPI", "upi.com", ("United Press International",)),
 )
+
+_WIRE_DOMAINS: Final = frozenset(agency.domain for agency in WIRE_AGENCIES)
 
 # Credits live at the edges of a text: bylines and datelines at the top,
 # source lines at the bottom. A name inside the body is a mention, not a
@@ -126,7 +220,11 @@ _MAX_CREDIT_CHARS: Final = 200
 # Leading words dropped from a written name when the rest matches a known
 # name exactly ("The Associated Press" → "Associated Press"). Never added:
 # "Monde" alone is a common noun, not "Le Monde".
-_ARTICLES: Final = frozenset({"le", "la", "les", "l", "the"})
+_ARTICLES: Final = frozenset(
+    {"le", "la", "les", "l", "the", "die", "der", "das", "el", "los"}
+    # "agency" before a name ("وكالة الأناضول", "agencia EFE", "агентство ТАСС")
+    | {"وكالة", "agencia", "agentur", "агентство", "ajansı", "agenzia"}
+)
 # Lower-case words allowed inside an unknown proper name ("Ministère de la
 # Santé" has them; "a government spokesperson" starts with one and fails).
 _NAME_CONNECTORS: Final = frozenset(
@@ -145,6 +243,16 @@ _SHARE_DOMAINS: Final = frozenset(
     {"twitter.com", "x.com", "t.co", "facebook.com", "fb.me", "instagram.com"}
     | {"youtube.com", "youtu.be", "linkedin.com", "whatsapp.com", "wa.me", "t.me"}
     | {"telegram.org", "tiktok.com", "bit.ly", "google.com", "news.google.com"}
+    # Short links and shops: an affiliate or shortened link on its own line
+    # is an advertisement, never the text's source.
+    | {"amzn.to", "amzn.eu", "a.co", "tinyurl.com", "ow.ly", "goo.gl", "buff.ly", "is.gd"}
+    | {"cutt.ly", "rebrand.ly", "t.ly", "shorturl.at", "lnkd.in", "tr.ee", "linktr.ee"}
+    | {"amazon.com", "amazon.fr", "amazon.de", "amazon.es", "amazon.co.uk", "amazon.co.jp"}
+    | {"aliexpress.com", "ebay.com", "taobao.com", "jd.com", "rakuten.co.jp", "vk.com", "vk.cc"}
+)
+# Query parameters of affiliate and tracking links.
+_AFFILIATE_QUERY_RE: Final = re.compile(
+    r"[?&](?:tag|ref|aff|affiliate|aff_id|affid|utm_[a-z]+|campaign|coupon|promo|linkcode)="
 )
 
 
@@ -182,6 +290,13 @@ _SPECIAL_FOLDS: Final = {
 }
 
 
+def _is_typographic_mark(char: str) -> bool:
+    code = ord(char)
+    return bool(unicodedata.combining(char)) and (
+        0x0300 <= code < 0x0370 or 0x064B <= code < 0x0660
+    )
+
+
 def _fold_char(char: str) -> str:
     special = _SPECIAL_FOLDS.get(char)
     if special is not None:
@@ -189,7 +304,10 @@ def _fold_char(char: str) -> str:
     if char.isspace():
         return " "
     decomposed = unicodedata.normalize("NFKD", char.casefold())
-    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Only typographic marks go: Latin/Greek/Cyrillic accents and Arabic hamza
+    # seats and vowel marks (spelling variants: "أفادت" is also written
+    # "افادت"). Japanese voicing marks and Indic signs are letters and stay.
+    base = "".join(c for c in decomposed if not _is_typographic_mark(c))
     if len(base) == 1:
         return base
     # "ß" → "ss", "ﬁ" → "fi": keep one character so spans stay aligned.
@@ -209,20 +327,18 @@ class _FoldTable(dict[int, str]):
 _FOLD_TABLE: Final = _FoldTable()
 
 
-# Characters that ``str.lower`` alone does not fold: everything outside
-# printable ASCII, and the backtick.
-_NEEDS_TABLE_RE: Final = re.compile(r"[^\x20-\x5f\x61-\x7e]")
-
-
-def _fold_match(match: re.Match[str]) -> str:
-    return _FOLD_TABLE[ord(match.group())]
+# ASCII characters that ``str.lower`` does not fold as the table does:
+# control characters (whitespace ones become spaces) and the backtick.
+_ASCII_SPECIAL_RE: Final = re.compile(r"[\x00-\x1f`]")
 
 
 def _fold(text: str) -> str:
     """Length-preserving fold of NFC text (see above)."""
-    # Most characters are ASCII: fold only the others through the table.
-    folded = _NEEDS_TABLE_RE.sub(_fold_match, text).lower()
-    return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
+    if text.isascii() and _ASCII_SPECIAL_RE.search(text) is None:
+        return text.lower()
+    # One C-level pass through the lazily filled table (a regex callback per
+    # non-ASCII character would cost more on CJK, Arabic or Cyrillic text).
+    return text.translate(_FOLD_TABLE)
 
 
 _NON_ALNUM_RE: Final = re.compile(r"[\W_]+")
@@ -416,7 +532,12 @@ def _trim(
 
 # Clause boundaries: sentence ends (a dot followed by a space, so that
 # "lemonde.fr" stays whole), bars and bullets, brackets, spaced dashes.
-_SEGMENT_BREAK_RE: Final = re.compile(r"[.!?\u2026]+[\"')\]]*(?: |$)|[|\u2022\u00b7()\[\]]| -+ ")
+_SEGMENT_BREAK_RE: Final = re.compile(
+    r"[.!?\u2026]+[\"')\]]*(?: |$)|[|\u2022\u00b7()\[\]]| -+ "
+    # CJK full stop, Arabic question mark, Urdu full stop, Devanagari dandas
+    # and CJK brackets end a clause whatever follows.
+    r"|[\u3002\u061f\u06d4\u0964\u0965\u3010\u3011\u300c\u300d]"
+)
 
 # Separators inside a list of credited names; years and rights notices are
 # separators too, so "© Le Monde 2026. Tous droits réservés" leaves "Le Monde".
@@ -441,7 +562,13 @@ _TAIL_CUT_RE: Final = re.compile(
     rf"| (?:(?:on|le|du|en|in|at|,) )?(?:\d|(?:{_WEEKDAYS}|{_MONTHS})\b)"
 )
 
-_SOURCE_RE: Final = re.compile(r"sources? *: *(?P<rest>.+)")
+# "Source :" in the languages of the corpus and of the big wire agencies'
+# clients (folded: lower case, no Latin accents, full-width colons made ":").
+_SOURCE_WORDS: Final = (
+    r"sources?|quelle|quellen|fuente|fuentes|fonte|fontes|kaynak|fonti|fonte|zrodlo"
+    r"|источник|источники|المصدر|مصدر|出典|出所|来源|來源|消息来源|稿源|出处|स्रोत|सूत्र|ที่มา"
+)
+_SOURCE_RE: Final = re.compile(rf"(?:{_SOURCE_WORDS}) *: *(?P<rest>.+)")
 _VIA_RE: Final = re.compile(r"via *:? +(?P<rest>.+)")
 _WITH_RE: Final = re.compile(
     rf"(?:(?P<pre>.{{1,{_MAX_NAME_CHARS}}}?) +)?(?:avec|with) *:? +(?P<rest>.+)"
@@ -449,6 +576,17 @@ _WITH_RE: Final = re.compile(
 _PREPOSITION: Final = r" +(?:at|on|in|sur|dans|chez) *:? +(?P<rest>.+)"
 # "Read more on Ukraine" is a related-links line: the short form needs a domain.
 _READ_MORE_SHORT_RE: Final = re.compile(r"(?:read more|continue reading)" + _PREPOSITION)
+# The same in other languages; what follows must be a domain or a known
+# outlet (the policy of the short form), with or without a preposition.
+_READ_MORE_INTL_RE: Final = re.compile(
+    r"(?:weiterlesen|mehr lesen|den ganzen artikel lesen|leer mas|lea mas|sigue leyendo"
+    r"|lee la nota completa|leia mais|continue lendo|leia a materia completa"
+    r"|читать далее|читайте далее|читать полностью|подробнее|devamini oku|haberin devami"
+    r"|devami|اقرا المزيد|اقرا التفاصيل|التفاصيل|阅读全文|阅读原文|查看原文|原文链接|続きを読む"
+    r"|続きは|全文は|और पढ़ें|आगे पढ़ें|पूरी खबर पढ़ें|อ่านต่อ|อ่านเพิ่มเติม|อ่านข่าวเต็ม)"
+    r"(?: *(?:auf|bei|unter|en|em|no|na|на|в|في|على|عبر|at|on|in|में|पर|ที่|で|は|:|-+))* *:? *"
+    r"(?P<rest>.+?)(?: *(?:で|にて|पर))?"
+)
 _READ_MORE_FULL_RE: Final = re.compile(
     r"(?:read (?:the (?:full|whole|complete|original|rest of the) (?:story|article|piece|report)"
     r"|the rest)"
@@ -491,6 +629,44 @@ _PICTURE_CONTEXT_RE: Final = re.compile(
     r"|infographies?|cliches?|pictures?)\b[ :.-]*(?:\u00a9 *)?$"
 )
 
+# "According to X" openings of a head paragraph that name a known outlet or
+# agency: the way Chinese, Russian, Arabic, Japanese, German, Spanish,
+# Portuguese and Turkish copies credit a wire story inside its lead.
+_ACCORDING_TO_RES: Final = (
+    re.compile(r"据(?:悉[,，]? *)?(?P<names>[^,，。、]{2,20}?)(?:报道|报导|消息|电|援引|称)"),
+    re.compile(r"(?P<names>[^,，。、]{2,20}?)(?:によると|によれば|が報じた|の報道では)"),
+    re.compile(
+        r"(?:как )?(?:сообщает|сообщил[аио]?|передает|по данным|по сообщению|по информации"
+        r"|со ссылкой на) (?:агентства )?(?P<names>[^,.]{2,40}?)(?:[,.]| со ссылкой)"
+    ),
+    re.compile(
+        # Folded: hamza seats and tanwin are gone ("أفادت" reads "افادت").
+        r"(?:نقلا عن|بحسب|حسب|وفقا ل|ذكرت|افادت|قالت) "
+        r"(?P<names>[^,،.]{2,40}?)(?:[,،.]| ان )"
+    ),
+    re.compile(
+        r"(?:wie|laut|nach angaben (?:von|der)) (?:die |der )?(?:nachrichtenagentur )?"
+        r"(?P<names>[^,.]{2,40}?)(?: (?:berichtet|berichtete|meldet|meldete|mitteilte))?[,.]"
+    ),
+    re.compile(
+        r"(?:segun|segundo|de acuerdo con|conforme|informa|informo|informou) "
+        r"(?:(?:informo|informa|informou|a|o|la|el|a agencia|la agencia) )?"
+        r"(?P<names>[^,.]{2,40}?)[,.]"
+    ),
+    re.compile(
+        r"(?P<names>[^,.']{2,30}?)'(?:nin|nın|in|ın|nun|nün|un|ün|ya|ye|a|e) "
+        r"(?:haberine|aktard[iı]g[iı]na|bildird[iı]g[iı]ne) gore"
+    ),
+)
+# Datelines of Chinese, Japanese and Russian wire copy:
+# "新华社北京3月5日电（记者 张三）", "【ワシントン共同】", "МОСКВА, 5 марта. /ТАСС/.".
+_ZH_DATELINE_RE: Final = re.compile(
+    r" *(?P<pre>[^\s,，。(（]{2,18}?) *\d{1,2} *月 *\d{1,2} *日 *(?:电|電|讯|訊)"
+    r"(?: *[(（] *记者[^)）]{1,40}[)）])?"
+)
+_JA_DATELINE_RE: Final = re.compile(r" *【(?P<inner>[^】]{1,24})】")
+_SLASH_DATELINE_RE: Final = re.compile(r"[^/]{0,60}?/ *(?P<names>[^/]{2,30}?) *[/]\.?")
+
 # "(AFP)", "(Reuters)", "(AFP/Reuters)".
 _PARENTHESISED_RE: Final = re.compile(rf"\( *(?P<names>[^()]{{1,{_MAX_NAME_CHARS}}}?) *\)")
 # "… a-t-il dit. – AFP" closing a paragraph.
@@ -501,7 +677,7 @@ _DASH_CREDIT_RE: Final = re.compile(
 _DATELINE_RE: Final = re.compile(
     r" *(?P<place>[^\W\d_][^\W\d_'.-]*(?: [^\W\d_][^\W\d_'.-]*){0,4})"
     r"(?: *, *[^()]{1,40}?)? *"
-    rf"\( *(?P<names>[^()]{{1,{_MAX_NAME_CHARS}}}?) *\) *(?:-+|:)"
+    rf"\( *(?P<names>[^()]{{1,{_MAX_NAME_CHARS}}}?) *\)\.? *(?:-+|:)"
 )
 
 
@@ -563,6 +739,7 @@ _SEGMENT_RULES: Final[tuple[tuple[re.Pattern[str], AttributionKind, bool, int], 
     (_VIA_RE, "source", True, _DOMAIN),
     (_READ_MORE_FULL_RE, "read_more", False, _ANY),
     (_READ_MORE_SHORT_RE, "read_more", False, _DOMAIN),
+    (_READ_MORE_INTL_RE, "read_more", False, _DOMAIN),
     (_FIRST_APPEARED_RE, "first_appeared", False, _ANY),
 )
 
@@ -586,7 +763,7 @@ def _scan_segment(para: _Paragraph, start: int, end: int, index: _Index) -> _Fou
         if match is None:
             continue
         resolve = _resolve_list if is_list else _resolve_single
-        credited = resolve(para, match.start("rest"), end, index, policy)
+        credited = resolve(para, match.start("rest"), match.end("rest"), index, policy)
         return _Found(start, end, kind, credited) if credited else None
     with_match = _WITH_RE.fullmatch(folded, start, end)
     if with_match is not None:
@@ -640,20 +817,25 @@ def _scan_paragraph(para: _Paragraph, index: _Index, *, head: bool) -> list[_Fou
     bare = _URL_RE.fullmatch(folded, start, end)
     if bare is not None:
         resolved = para.resolve(start, end, index)
-        if resolved is None or (not resolved.known and resolved.domain in _SHARE_DOMAINS):
+        if resolved is None:
             return []
+        if not resolved.known and (
+            _is_share_host(resolved.domain) or _is_link_not_credit(folded, bare.end("host"), end)
+        ):
+            return []  # a share button, short link or shop link: an ad, not a source
         return [_Found(start, end, "bare_domain", [resolved])]
 
     found: list[_Found] = []
     if head:
         dateline = _DATELINE_RE.match(folded)
-        if dateline is not None and para.text[dateline.start("place")].isupper():
+        if dateline is not None and _may_start_a_dateline(para.text[dateline.start("place")]):
             names = _resolve_list(
                 para, dateline.start("names"), dateline.end("names"), index, _KNOWN
             )
             if names:
                 closing = folded.index(")", dateline.end("names"))
                 found.append(_Found(dateline.start("place"), closing + 1, "dateline", names))
+        found.extend(_scan_head_forms(para, index, found))
 
     for seg_start, seg_end in _segments(folded):
         credit = _scan_segment(para, seg_start, seg_end, index)
@@ -678,7 +860,90 @@ def _scan_paragraph(para: _Paragraph, index: _Index, *, head: bool) -> list[_Fou
             names = _resolve_list(para, dash.start("names"), names_end, index, _KNOWN)
             if names:
                 found.append(_Found(dash_start, names_end, "wire_credit", names))
+    if not found and end - start <= _MAX_NAME_CHARS:
+        # A paragraph that is nothing but a wire agency's name ("共同通信",
+        # "ТАСС", "Reuters") credits it. Other outlets' names alone are too
+        # often site chrome (a masthead, the publisher's own name) to count.
+        alone = para.resolve(start, end, index)
+        if alone is not None and not alone.is_domain and alone.domain in _WIRE_DOMAINS:
+            found.append(_Found(start, end, "bare_name", [alone]))
     return found
+
+
+def _may_start_a_dateline(char: str) -> bool:
+    """A dateline's place is in capitals, or in a script without case (Arabic, CJK)."""
+    return char.isupper() or char.lower() == char.upper()
+
+
+def _is_share_host(host: str | None) -> bool:
+    if host is None:
+        return False
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in _SHARE_DOMAINS for i in range(len(labels) - 1))
+
+
+def _is_link_not_credit(folded: str, path_start: int, end: int) -> bool:
+    """Whether a bare link to an unknown site is an ad link rather than a credit.
+
+    A bare domain ("example.org") or a link to an article page
+    ("example.org/politique/2026/03/05/un-titre") can be a credit; a link
+    with a query string (affiliate tags, tracking) or a single opaque path
+    segment (a short link: "example.to/3xYz9") is an advertisement.
+    """
+    path = folded[path_start:end]
+    if path.startswith(":"):
+        path = path.lstrip(":0123456789")
+    if path in ("", "/"):
+        return False
+    if "?" in path or _AFFILIATE_QUERY_RE.search(path):
+        return True
+    segments = [segment for segment in re.split(r"[/#]", path) if segment]
+    return len(segments) == 1 and not re.search(r"[-_.]", segments[0])
+
+
+def _scan_head_forms(para: _Paragraph, index: _Index, found: Sequence[_Found]) -> list[_Found]:
+    """Credits that open a lead paragraph in other languages' wire copy.
+
+    "据新华社报道，…", "По данным ТАСС, …", "Según EFE, …", "AA'nın haberine
+    göre …" (according-to openings), and the datelines "新华社北京3月5日电",
+    "【ワシントン共同】", "МОСКВА, 5 марта. /ТАСС/.": each must name a known
+    outlet or agency.
+    """
+    folded = para.folded
+    lead = len(folded) - len(folded.lstrip())
+    result: list[_Found] = []
+
+    def add(start: int, end: int, kind: AttributionKind, names: list[_Resolved] | None) -> None:
+        if names and not _overlaps([*found, *result], start, end):
+            result.append(_Found(start, end, kind, names))
+
+    for pattern in _ACCORDING_TO_RES:
+        match = pattern.match(folded, lead)
+        if match is not None:
+            names = _resolve_list(para, match.start("names"), match.end("names"), index, _KNOWN)
+            add(match.start(), match.end(), "according_to", names)
+            break
+    zh = _ZH_DATELINE_RE.match(folded, lead)
+    if zh is not None:
+        start, end = zh.start("pre"), zh.end("pre")
+        for cut in range(end, start + 1, -1):  # the agency is the longest known prefix
+            resolved = para.resolve(start, cut, index)
+            if resolved is not None and resolved.known:
+                add(start, zh.end(), "dateline", [resolved])
+                break
+    ja = _JA_DATELINE_RE.match(folded, lead)
+    if ja is not None:
+        start, end = ja.start("inner"), ja.end("inner")
+        for cut in range(start, end - 1):  # the agency is the longest known suffix
+            resolved = para.resolve(cut, end, index)
+            if resolved is not None and resolved.known:
+                add(ja.start(), ja.end(), "dateline", [resolved])
+                break
+    slash = _SLASH_DATELINE_RE.match(folded, lead)
+    if slash is not None:
+        names = _resolve_list(para, slash.start("names"), slash.end("names"), index, _KNOWN)
+        add(slash.start("names") - 1, slash.end(), "dateline", names)
+    return result
 
 
 def _edge_indices(paragraphs: Sequence[str]) -> list[tuple[int, bool]]:
@@ -732,9 +997,13 @@ def find_attributions(
         whole = not any(c.isalnum() for c in _RIGHTS_RE.sub(" ", "".join(leftover)))
         for f in found:
             phrase = text[f.start : f.end]
+            seen: set[str | None] = set()
             for credited in sorted(f.credited, key=lambda r: r.start):
                 if _is_own(credited.domain, own):
                     continue
+                if credited.domain is not None and credited.domain in seen:
+                    continue  # "ที่มา: รอยเตอร์ / Reuters": one agency, named twice
+                seen.add(credited.domain)
                 result.append(
                     Attribution(
                         phrase=phrase,

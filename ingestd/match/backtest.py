@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingestd.fingerprint.params import DEFAULT_PARAMS
+from ingestd.fingerprint.params import DEFAULT_PARAMS, SignatureParams
 from ingestd.match.linker import Linker
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.store.records import PendingEntry
@@ -111,6 +111,7 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
         }
         scratch.close()
 
+    echo(_signature_summary(rows))
     stored = _partition({row["url"]: row["story_id"] for row in rows})
     after = _partition(replayed)
     stored_origin = {row["url"]: row["origin_outlet"] for row in rows}
@@ -129,6 +130,30 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
         )
     echo(f"{len(rows)} articles replayed, {len(changes)} decisions would change")
     return changes
+
+
+def _signature_summary(rows: list[sqlite3.Row]) -> str:
+    """How many stored signatures the replay's parameters differ from, by version.
+
+    Signatures of another parameter version are never compared with the
+    current ones (the daemon indexes only its own version), so a version
+    change is a re-filing of every older article: this line says how many.
+    """
+    versions: dict[str, int] = {}
+    for row in rows:
+        key = row["signature_params"]
+        try:
+            label = f"version {SignatureParams.from_key(key).version}" if key else "none"
+        except (TypeError, ValueError):
+            label = "unreadable"
+        versions[label] = versions.get(label, 0) + 1
+    current = f"version {DEFAULT_PARAMS.version}"
+    older = sum(n for label, n in versions.items() if label != current)
+    listed = ", ".join(f"{n} {label}" for label, n in sorted(versions.items()))
+    return (
+        f"stored signatures: {listed}; replayed with {current}"
+        f" ({older} made with other parameters)"
+    )
 
 
 def _names(group: frozenset[str], url: str) -> str:

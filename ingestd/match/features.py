@@ -7,7 +7,8 @@ two texts look alike.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,13 +16,38 @@ import numpy as np
 from ingestd.fingerprint.params import SignatureParams
 from ingestd.fingerprint.shingles import (
     U32Array,
-    paragraph_key,
+    paragraph_shingle_hashes,
     sentence_keys,
-    shingle_hashes,
     stable_hash,
 )
 from ingestd.match.thresholds import Thresholds
-from ingestd.text.normalize import normalize
+from ingestd.text.normalize import UNSPACED_RANGES, normalize
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedText:
+    """An article's paragraphs, each normalised once, with its paragraph keys.
+
+    Everything the matcher derives from text (boilerplate keys, shingles,
+    the exact hash) reads ``normalised``: normalisation is the costly step
+    and is done once per paragraph (``keys[i]`` is ``paragraph_key`` of
+    paragraph i).
+    """
+
+    paragraphs: tuple[str, ...]
+    normalised: tuple[str, ...]
+    keys: tuple[int, ...]
+
+    @property
+    def full_text_hash(self) -> int:
+        """Hash of the whole normalised text, boilerplate included."""
+        return stable_hash("\n".join(self.normalised))
+
+
+def prepare_text(paragraphs: Sequence[str]) -> PreparedText:
+    """Normalise each paragraph once and key it."""
+    normalised = tuple(normalize(p) for p in paragraphs)
+    return PreparedText(tuple(paragraphs), normalised, tuple(stable_hash(n) for n in normalised))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,7 @@ class TextFeatures:
     exact_hash: int
     lead_keys: tuple[int, ...]
     paragraph_keys: tuple[int, ...]
+    full_text_hash: int = 0
 
     @property
     def size(self) -> int:
@@ -53,8 +80,15 @@ class TextFeatures:
 # and date lines ("Publié le 2 mars 2026 à 22h55", "Business", "March 7,
 # 2026 6:24 PM UTC | Staff") do not, and extractors keep them beside the body
 # in outlet-specific forms: they must not count as shared or unshared text.
-_PROSE_END = frozenset('.!?…»"”’):;')
+# CJK stops and closing brackets (。！？」』）), Arabic ؟ and Urdu ۔,
+# Devanagari । ॥, Khmer ។ and Myanmar ။ end prose too.
+_PROSE_END = frozenset('.!?…»"”’):;' "。！？」』）｡" "؟۔" "।॥" "។။")
 _LONG_PARAGRAPH_WORDS = 25
+# Thai and Lao put no stop at a paragraph's end and few spaces inside it:
+# there a paragraph is long by its characters in unspaced scripts (a Thai
+# headline runs 40-80 of them, a body paragraph 150 and more).
+_LONG_PARAGRAPH_UNSPACED_CHARS = 100
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED_RANGES}]")
 
 
 def is_prose(paragraph: str) -> bool:
@@ -62,11 +96,15 @@ def is_prose(paragraph: str) -> bool:
     text = paragraph.rstrip()
     if not text:
         return False
-    return text[-1] in _PROSE_END or len(text.split()) >= _LONG_PARAGRAPH_WORDS
+    if text[-1] in _PROSE_END or len(text.split()) >= _LONG_PARAGRAPH_WORDS:
+        return True
+    if text.isascii() or len(text) < _LONG_PARAGRAPH_UNSPACED_CHARS:
+        return False
+    return len(_UNSPACED_CHAR.findall(text)) >= _LONG_PARAGRAPH_UNSPACED_CHARS
 
 
 def build_features(
-    paragraphs: list[str],
+    paragraphs: Sequence[str] | PreparedText,
     *,
     boilerplate: Collection[int],
     credit_paragraphs: Collection[int],
@@ -77,27 +115,38 @@ def build_features(
 
     ``boilerplate`` holds paragraph keys known as the outlet's boilerplate;
     ``credit_paragraphs`` the indexes of paragraphs that are only a credit.
+    Pass a :class:`PreparedText` when its keys were needed before (the
+    boilerplate look-up): nothing is normalised twice.
     """
-    all_keys = tuple(paragraph_key(p) for p in paragraphs)
-    prose = {index for index, paragraph in enumerate(paragraphs) if is_prose(paragraph)}
+    prepared = paragraphs if isinstance(paragraphs, PreparedText) else prepare_text(paragraphs)
+    texts = prepared.paragraphs
+    all_keys = prepared.keys
+    prose = {index for index, paragraph in enumerate(texts) if is_prose(paragraph)}
     if not prose - set(credit_paragraphs):
-        prose = set(range(len(paragraphs)))  # a text with no prose: judge it whole
-    per_paragraph: list[U32Array] = []
+        prose = set(range(len(texts)))  # a text with no prose: judge it whole
+    token_lists: list[list[str]] = []
     word_counts: list[int] = []
     normalised: list[str] = []
     lead: list[int] = []
-    for index, paragraph in enumerate(paragraphs):
+    for index, paragraph in enumerate(texts):
         if index in credit_paragraphs or index not in prose or all_keys[index] in boilerplate:
             continue
-        norm = normalize(paragraph)
+        norm = prepared.normalised[index]
         words = norm.split()
         if not words:
             continue
         normalised.append(norm)
-        per_paragraph.append(shingle_hashes(words, params.shingle_size))
+        token_lists.append(words)
         word_counts.append(len(words))
         if len(lead) < thresholds.lead_sentences:
-            lead.extend(sentence_keys(paragraph, thresholds.sentence_min_words))
+            lead.extend(
+                sentence_keys(
+                    paragraph,
+                    thresholds.sentence_min_words,
+                    limit=thresholds.lead_sentences - len(lead),
+                )
+            )
+    per_paragraph = paragraph_shingle_hashes(token_lists, params.shingle_size)
     shingles = np.unique(np.concatenate(per_paragraph)) if per_paragraph else np.empty(0, np.uint32)
     return TextFeatures(
         paragraph_shingles=tuple(per_paragraph),
@@ -107,4 +156,5 @@ def build_features(
         exact_hash=stable_hash("\n".join(normalised)),
         lead_keys=tuple(dict.fromkeys(lead[: thresholds.lead_sentences])),
         paragraph_keys=all_keys,
+        full_text_hash=prepared.full_text_hash,
     )

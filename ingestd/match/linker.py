@@ -30,10 +30,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
-from ingestd.fingerprint.shingles import paragraph_key, stable_hash
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
-from ingestd.match.features import TextFeatures, build_features
+from ingestd.match.features import TextFeatures, build_features, prepare_text
 from ingestd.match.index import CandidateIndex, Probe, decode_features
 from ingestd.match.origin import (
     ChainLink,
@@ -54,7 +53,7 @@ from ingestd.store.records import (
     OutletRow,
     PendingEntry,
 )
-from ingestd.text.normalize import normalize, split_paragraphs
+from ingestd.text.normalize import split_paragraphs
 from ingestd.types import ExtractedArticle
 from ingestd.urls import domain_of
 
@@ -158,8 +157,7 @@ class Linker:
                     stored.outlet_id, paragraphs, attributions, stored=True
                 )
                 signature = self.signer.sign(features.shingles)
-                text_hash = stable_hash("\n".join(map(normalize, paragraphs)))
-                probe = self.index.probe(signature, features, text_hash)
+                probe = self.index.probe(signature, features, features.full_text_hash)
                 entries.append((stored.article_id, self.index.entry(probe, features, seen)))
             self.store.index_from_backlog(entries)
         return len(rows)
@@ -259,7 +257,7 @@ class Linker:
         if canonical_credit:
             credits.insert(0, canonical_credit)
         features = self._features_for(entry.outlet_id, paragraphs, attributions, stored=revisit)
-        full_text_key = stable_hash("\n".join(map(normalize, paragraphs)))
+        full_text_key = features.full_text_hash
         signature = self.signer.sign(features.shingles)
         probe = self.index.probe(signature, features, full_text_key)
         record = NewArticle(
@@ -357,12 +355,12 @@ class Linker:
         A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
         articles of the outlet; a stored article counts itself, a new one not yet.
         """
-        keys = [paragraph_key(p) for p in paragraphs]
-        counts = self.store.paragraph_counts(outlet_id, keys)
+        prepared = prepare_text(paragraphs)  # each paragraph normalised once
+        counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
         needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
         boilerplate = {key for key, count in counts.items() if count >= needed}
         return build_features(
-            paragraphs,
+            prepared,
             boilerplate=boilerplate,
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,

@@ -40,6 +40,7 @@ CSV_COLUMNS = (
     "first_seen_at",
     "credits",
     "evidence",
+    "language",
 )
 
 
@@ -69,7 +70,7 @@ def story_objects(store: Store, since: datetime | None = None) -> Iterator[dict[
         members: dict[int, list[Any]] = {}
         for row in store.query(
             "SELECT story_id, article_id, url, outlet, title, member_role, similarity,"
-            " published_at, first_seen_at, derived_from_url, credits, evidence"
+            " published_at, first_seen_at, derived_from_url, credits, evidence, language"
             " FROM story_members WHERE story_id BETWEEN ? AND ?"
             " ORDER BY story_id, CASE WHEN member_role = 'origin' THEN 0 ELSE 1 END,"
             " first_seen_at, article_id",
@@ -100,6 +101,7 @@ def _story_object(story: Any, rows: list[Any]) -> dict[str, Any]:
                 "url": member["url"],
                 "outlet": member["outlet"],
                 "title": member["title"],
+                "language": member["language"],
                 "role": member["member_role"],
                 "similarity": member["similarity"],
                 "published_at": _iso(member["published_at"]),
@@ -171,6 +173,7 @@ def csv_rows(story: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "first_seen_at": member["first_seen_at"],
             "credits": json.dumps(member["credits"], ensure_ascii=False),
             "evidence": json.dumps(member["evidence"], ensure_ascii=False),
+            "language": member["language"],
         }
 
 

@@ -29,7 +29,7 @@ from ingestd.match.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from ingestd.report.rows import ArticleRef, MemberIn, ReportInput, StoryIn
 from ingestd.store.records import EdgeRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the report document (JSON); bump on any incompatible change."""
 
 EXACT_RULES = frozenset({"exact", "exact_short"})
@@ -123,6 +123,7 @@ class ChainMember:
     via: str | None
     similarity: float
     credits: tuple[str, ...]
+    language: str | None
     published_at: datetime | None
     first_seen_at: datetime
     time: datetime
@@ -453,6 +454,7 @@ def _story_figures(
             credits=tuple(
                 str(c.get("phrase", "")) for c in m.credits if c.get("kind") != "canonical"
             ),
+            language=m.language,
             published_at=m.published_at,
             first_seen_at=m.first_seen_at,
             time=m.effective_time,

@@ -55,8 +55,9 @@ def read_report_input(store: Store, now: datetime, since: datetime | None) -> Re
         _member(r)
         for r in store.query(
             "SELECT story_id, article_id, outlet, url, title, member_role, similarity,"
-            " derived_from, derived_from_outlet, published_at, first_seen_at, evidence, credits"
-            f" FROM story_members WHERE story_id IN ({window}) ORDER BY story_id, article_id",
+            " derived_from, derived_from_outlet, published_at, first_seen_at, evidence, credits,"
+            f" language FROM story_members WHERE story_id IN ({window})"
+            " ORDER BY story_id, article_id",
             params,
         )
     )
@@ -173,6 +174,7 @@ def _member(r: Any) -> MemberIn:
         first_seen_at=_time(r["first_seen_at"]),
         evidence=evidence if isinstance(evidence, dict) else {},
         credits=list(py_json(r["credits"]) or []),
+        language=r["language"],
     )
 
 

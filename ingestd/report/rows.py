@@ -39,6 +39,7 @@ class MemberIn:
     first_seen_at: datetime
     evidence: dict[str, Any] = field(default_factory=dict)
     credits: list[dict[str, Any]] = field(default_factory=list)
+    language: str | None = None
 
     @property
     def effective_time(self) -> datetime:

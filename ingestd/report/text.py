@@ -142,12 +142,13 @@ def render_text(report: Report, *, colour: bool = False) -> str:
                     duration(m.after_origin_seconds),
                     moment(m.time) + ("" if m.in_window else " (before window)"),
                     "; ".join(m.credits),
+                    m.language or "",
                 ]
             )
         out += [
             "   " + line
             for line in table(
-                ["role", "outlet", "from", "via", "sim", "after origin", "time", "credit"],
+                ["role", "outlet", "from", "via", "sim", "after origin", "time", "credit", "lang"],
                 rows,
                 {4, 5},
             )

@@ -43,6 +43,7 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
         "credits",
         "published_at",
         "first_seen_at",
+        "language",
     ),
     "articles": (
         "article_id",

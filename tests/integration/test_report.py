@@ -117,6 +117,7 @@ def member(
         "via": via,
         "similarity": similarity,
         "credits": list(credits),
+        "language": "en",
         "published_at": published,
         "first_seen_at": first_seen,
         "time": effective,
@@ -138,7 +139,7 @@ def side(article_id: int, story_id: int, outlet: str, url: str, title: str) -> d
 AFP_EVIDENCE = {"kind": "source", "phrase": "Source: AFP", "domain": "afp.com", "outlet": "AFP"}
 
 EXPECTED_24H: dict[str, Any] = {
-    "schema_version": 1,
+    "schema_version": 2,
     "generated_at": "2026-03-10T12:00:00+00:00",
     "since": "2026-03-09T12:00:00+00:00",
     "outlet_filter": None,
@@ -456,7 +457,7 @@ def test_schema_rejects_a_document_that_breaks_it(known_db: Path) -> None:
     broken["totals"]["copy_share"] = 1.5
     assert not validator.is_valid(broken)
     broken = json.loads(json.dumps(document))
-    broken["schema_version"] = 2
+    broken["schema_version"] = 1
     assert not validator.is_valid(broken)
     broken = json.loads(json.dumps(document))
     del broken["stories"][0]["members"][0]["after_origin_seconds"]

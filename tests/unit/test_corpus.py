@@ -12,14 +12,17 @@ from typing import Any
 
 import pytest
 
-from ingestd.evaluation.corpus import (
+from ingestd.evaluation.rendered import dump_document, load_document, packaged_corpus_path
+from tests.support.corpus import (
     ATTRIBUTION_FORMS,
     DEFAULT_SEED,
     HARD_NEGATIVE_KINDS,
+    OTHER_LANGUAGES,
     TRANSFORM_KINDS,
     Corpus,
     CorpusArticle,
     build_corpus,
+    render_document,
     stats_markdown,
 )
 
@@ -108,8 +111,23 @@ def test_counts_meet_the_minimums(corpus: Corpus) -> None:
     wanted = [*TRANSFORM_KINDS, *(f"attribution:{form}" for form in ATTRIBUTION_FORMS)]
     rare = {kind: stats["transforms"].get(kind, 0) for kind in wanted}
     assert all(n >= 3 for n in rare.values()), rare
-    french = stats["languages"]["fr"] / stats["articles"]
-    assert 0.5 <= french <= 0.7
+    classic = stats["languages"]["fr"] + stats["languages"]["en"]
+    assert 0.5 <= stats["languages"]["fr"] / classic <= 0.7
+    # Every other language has its stories copied enough to be scored alone.
+    for lang in OTHER_LANGUAGES:
+        assert stats["languages"][lang] >= 14, lang
+
+
+def test_packaged_rendering_is_current(corpus: Corpus) -> None:
+    """``ingestd eval`` scores the rendering shipped in the package: it must be this spec's."""
+    packaged = load_document(packaged_corpus_path())
+    rendered = json.loads(json.dumps(render_document(corpus), ensure_ascii=False))
+    assert packaged == rendered, (
+        "ingestd/evaluation/data/corpus.json.gz is stale: run "
+        "python -m tests.support.corpus tests/data/corpus --render "
+        "ingestd/evaluation/data/corpus.json.gz"
+    )
+    assert dump_document(render_document(corpus)) == packaged_corpus_path().read_bytes()
 
 
 def test_readme_counts_are_current(corpus: Corpus) -> None:
@@ -126,12 +144,18 @@ def test_base_articles_are_realistic_and_varied() -> None:
     base = _base_articles()
     assert len({a["id"] for a in base}) == len(base) >= 71
     langs = Counter(a["lang"] for a in base)
-    assert 0.55 <= langs["fr"] / len(base) <= 0.65
+    assert 0.55 <= langs["fr"] / (langs["fr"] + langs["en"]) <= 0.65
+    assert all(langs[lang] >= 5 for lang in OTHER_LANGUAGES), langs
     assert len({a["topic"] for a in base}) == 8
     briefs = [a for a in base if _words(a["paragraphs"]) < 100]
     assert len(briefs) >= 8
     for article in base:
         words = _words(article["paragraphs"])
+        if article["lang"] in ("zh", "ja"):
+            words = round(sum(len(p) for p in article["paragraphs"]) / 1.7)  # characters
+        if article["lang"] in OTHER_LANGUAGES:
+            assert 90 <= words <= 700, (article["id"], words)
+            continue
         assert 40 <= words <= 90 or 200 <= words <= 700, (article["id"], words)
         text = " ".join(article["paragraphs"])
         assert "lorem" not in text.lower()
@@ -237,26 +261,44 @@ def test_transformations_show_in_the_text(corpus: Corpus) -> None:
         credited = next((o for o in corpus.outlets if o.name == copy.attributed_to), None)
         if "attribution:bare_domain" in copy.transforms:
             assert credited is not None and credited.domain in copy.paragraphs
-        if "attribution:dateline" in copy.transforms:
+        if "attribution:dateline" in copy.transforms and copy.lang in OTHER_LANGUAGES:
+            short = (copy.attributed_to or "").removesuffix("通信")
+            assert short in copy.paragraphs[0][:60], copy.paragraphs[0][:60]
+        elif "attribution:dateline" in copy.transforms:
             assert f"({copy.attributed_to})" in copy.paragraphs[0].split(" - ")[0].split(" – ")[0]
         if "attribution:read_more" in copy.transforms:
             assert copy.attribution_line is not None
-            assert copy.attribution_line.startswith(("Lire ", "Read "))
+            assert credited is not None
+            assert (
+                credited.domain in copy.attribution_line or credited.name in copy.attribution_line
+            )
+            if copy.lang not in OTHER_LANGUAGES:
+                assert copy.attribution_line.startswith(("Lire ", "Read "))
         if "typography" not in copy.transforms and "word_subst" not in copy.transforms:
             # Untouched wording: every story paragraph comes from the article
             # copied, whole or re-wrapped.
             parent = corpus.article(copy.derived_from_path or origin.path)
             text = _norm(" ".join(parent.paragraphs))
-            for paragraph in story:
+            for index, paragraph in enumerate(story):
                 body = re.sub(r"^[A-Z ,0-9a-z]+\((AFP|Reuters)\) [-–] ", "", paragraph)
+                if index == 0 and "attribution:dateline" in copy.transforms:
+                    body = body[len(body) - len(parent_first(parent, body)) :]
                 assert _norm(body) in text, (copy.path, paragraph[:60])
 
 
 # --- rendering ---------------------------------------------------------------
 
 
+def parent_first(parent: CorpusArticle, paragraph: str) -> str:
+    """The end of ``paragraph`` that is its parent's text (a dateline cut off)."""
+    for candidate in parent.paragraphs:
+        if paragraph.endswith(candidate):
+            return candidate
+    return paragraph
+
+
 def _sample(corpus: Corpus) -> list[CorpusArticle]:
-    """One article per outlet plus a few heavily transformed copies (15 pages)."""
+    """One article per outlet plus a few heavily transformed copies (43 pages)."""
     chosen: dict[str, CorpusArticle] = {}
     for article in corpus.articles:
         chosen.setdefault(article.outlet, article)
@@ -273,7 +315,7 @@ def test_pages_extract_to_the_article_without_the_chrome(
     import trafilatura  # the one place the tests need the extractor
 
     sample = _sample(corpus)
-    assert len(sample) == 15
+    assert len(sample) == len(corpus.outlets) + 3
     for article in sample:
         outlet = corpus.outlet(article.outlet)
         ctype, body = routes[article.path]

@@ -18,8 +18,12 @@ Hard negatives (different stories that look alike) are part of the base set
 and are labelled there; the in-body boilerplate paragraph of each outlet is
 added by the page renderer to every article of the outlet.
 
-This module does no I/O beyond reading the spec directory: serving the
-routes and running the pipeline over them is the caller's business.
+This module does no I/O beyond reading the spec directory and writing what
+``--out`` or ``--render`` ask for. It is test tooling, not shipped:
+``ingestd eval`` reads its rendering (:func:`render_document`), which is
+shipped as ``ingestd/evaluation/data/corpus.json.gz``::
+
+    python -m tests.support.corpus tests/data/corpus --render ingestd/evaluation/data/corpus.json.gz
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import random
 import re
 import sys
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +46,7 @@ from string import Template
 from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
+from ingestd.evaluation.rendered import FORMAT, PLACEHOLDER_BASE, dump_document
 from ingestd.types import OutletRole
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "HardNegative",
     "Outlet",
     "build_corpus",
+    "render_document",
     "stats_markdown",
 ]
 
@@ -102,6 +109,7 @@ _COPY_COUNTS = (0, 1, 2, 3)
 _COPY_WEIGHTS = (12, 43, 33, 12)
 _BRIEF_COPY_WEIGHTS = (60, 40, 0, 0)
 _BRIEF_MAX_WORDS = 100
+_OTHER_COPY_WEIGHTS = (0, 0, 55, 45)
 
 # Probabilities of each optional transformation, for aggregators and for
 # original outlets reprinting a wire story (which edit much less).
@@ -200,6 +208,125 @@ _RETITLE_PREFIXES = {
     "fr": ("INFO – ", "Urgent : ", "DIRECT. ", "Actu : "),
     "en": ("BREAKING: ", "Update: ", "JUST IN: ", "Report: "),
 }
+
+# --- the other languages -------------------------------------------------------
+# Stories in these languages are planned with their own random stream (see
+# build_corpus), so adding or editing them never changes the French and
+# English part of the corpus. Their copies undergo the same kinds of
+# transformation; "word_subst" changes a few characters in CJK text.
+OTHER_LANGUAGES: tuple[str, ...] = ("zh", "ja", "ar", "ru", "hi", "de", "es")
+
+_SECTION_NAMES = {
+    "zh": ("时政", "财经", "体育", "文化", "科技", "法治", "本地", "国际"),
+    "ja": ("政治", "経済", "スポーツ", "文化", "科学", "司法", "地域", "国際"),
+    "ar": ("سياسة", "اقتصاد", "رياضة", "ثقافة", "علوم", "قضاء", "محليات", "دولي"),
+    "ru": ("Политика", "Экономика", "Спорт", "Культура", "Наука", "Суд", "Регион", "Мир"),
+    "hi": ("राजनीति", "कारोबार", "खेल", "संस्कृति", "विज्ञान", "अदालत", "शहर", "दुनिया"),
+    "de": ("Politik", "Wirtschaft", "Sport", "Kultur", "Wissen", "Justiz", "Lokales", "Ausland"),
+    "es": ("Política", "Economía", "Deportes", "Cultura", "Ciencia", "Tribunales", "Local",
+           "Internacional"),
+}  # fmt: skip
+for _lang, _names in _SECTION_NAMES.items():
+    _SECTIONS[_lang] = {
+        topic: (_SECTIONS["en"][topic][0], name)
+        for topic, name in zip(_SECTIONS["en"], _names, strict=True)
+    }
+
+_RETITLE_PREFIXES.update(
+    {
+        "zh": ("快讯：", "突发！", "最新："),
+        "ja": ("【速報】", "【独自】", "【詳報】"),
+        "ar": ("عاجل: ", "بالفيديو: ", "خبر: "),
+        "ru": ("Срочно: ", "Главное: ", "Новость: "),
+        "hi": ("बड़ी खबर: ", "ब्रेकिंग: ", "अपडेट: "),
+        "de": ("Eilmeldung: ", "Aktuell: ", "Liveticker: "),
+        "es": ("Última hora: ", "Urgente: ", "Directo: "),
+    }
+)
+
+_OTHER_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (("表示", "称"), ("此外", "另外"), ("目前", "眼下"), ("进一步", "更加"),
+           ("超过", "逾"), ("据介绍", "据悉")),
+    "ja": (("述べた", "語った"), ("約", "およそ"), ("方針", "考え"), ("一方、", "他方、"),
+           ("見通しだ", "見込みだ"), ("話している", "語っている")),
+    "ar": (("وقال", "وأوضح"), ("حوالي", "نحو"), ("أكثر من", "ما يزيد على"), ("وأضاف", "وتابع"),
+           ("ويرى", "ويعتقد")),
+    "ru": ((r"\bзаявил", "сказал"), (r"\bоколо\b", "порядка"), (r"\bболее\b", "свыше"),
+           (r"\bЭксперты\b", "Специалисты"), (r"\bВрачи\b", "Медики"),
+           (r"\bсообщили\b", "рассказали")),
+    "hi": (("कहा कि", "बताया कि"), ("लगभग", "करीब"), ("अधिक", "ज्यादा"),
+           ("विशेषज्ञों", "जानकारों"), ("अधिकारियों", "अफसरों")),
+    "de": ((r"\bsagte\b", "erklärte"), (r"\brund (\d)", r"etwa \1"), (r"\bAußerdem\b", "Zudem"),
+           (r"\bmehr als (\d)", r"über \1"), (r"\bKritiker\b", "Gegner")),
+    "es": ((r"\bafirmó\b", "aseguró"), (r"\bunos (\d)", r"alrededor de \1"),
+           (r"\bAdemás\b", "Asimismo"), (r"\beste martes\b", "el martes"),
+           (r"\bLos expertos\b", "Los especialistas")),
+}  # fmt: skip
+
+# How each language credits, for the forms a copier can use (the names and
+# domains are filled in): source line, parenthesised agency, copyright line,
+# "read more" lines (the first names the domain, the second the outlet).
+_OTHER_CREDITS: dict[str, dict[str, tuple[str, ...]]] = {
+    "zh": {"source": ("来源：{name}",), "paren": ("（{name}）",), "copyright": ("©{name}",),
+           "read_more": ("阅读全文：{domain}", "点击阅读原文：{name}")},
+    "ja": {"source": ("出典：{name}",), "paren": ("（{name}）",), "copyright": ("© {name}",),
+           "read_more": ("続きは {domain} で", "全文は{name}で")},
+    "ar": {"source": ("المصدر: {name}",), "paren": ("({name})",), "copyright": ("© {name}",),
+           "read_more": ("اقرأ المزيد على {domain}", "التفاصيل على {name}")},
+    "ru": {"source": ("Источник: {name}",), "paren": ("({name})",), "copyright": ("© {name}",),
+           "read_more": ("Читать далее на {domain}", "Подробнее на {name}")},
+    "hi": {"source": ("स्रोत: {name}",), "paren": ("({name})",), "copyright": ("© {name}",),
+           "read_more": ("और पढ़ें: {domain}", "पूरी खबर पढ़ें {name} पर")},
+    "de": {"source": ("Quelle: {name}",), "paren": ("({name})",), "copyright": ("© {name}",),
+           "read_more": ("Weiterlesen auf {domain}", "Den ganzen Artikel lesen bei {name}")},
+    "es": {"source": ("Fuente: {name}",), "paren": ("({name})",), "copyright": ("© {name}",),
+           "read_more": ("Leer más en {domain}", "Sigue leyendo en {name}")},
+}  # fmt: skip
+
+_RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря")  # fmt: skip
+_ES_MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+_HI_MONTHS = ("जनवरी", "फरवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर",
+              "अक्टूबर", "नवंबर", "दिसंबर")  # fmt: skip
+_ZH_REPORTERS = ("王磊", "刘洋", "陈晨")
+
+
+def _other_dateline(
+    lang: str, city: str, credited: Outlet, day: datetime, rng: random.Random
+) -> str:
+    """The dateline a wire copy opens with, as each language's agencies write it."""
+    if lang == "zh":
+        reporter = rng.choice(_ZH_REPORTERS)
+        return f"{credited.name}{city}{day.month}月{day.day}日电（记者 {reporter}）"
+    if lang == "ja":
+        short = credited.name.removesuffix("通信")
+        return f"【{city}{short}】"
+    if lang == "ru":
+        return f"{city.upper()}, {day.day} {_RU_MONTHS[day.month - 1]}. /{credited.name}/. "
+    if lang == "es":
+        return f"{city}, {day.day} {_ES_MONTHS[day.month - 1]} ({credited.name}).- "
+    if lang == "hi":
+        return f"{city}, {day.day} {_HI_MONTHS[day.month - 1]} ({credited.name}) - "
+    return f"{city} ({credited.name}) - "  # Arabic and German wire style
+
+
+def _other_typography(text: str, lang: str) -> str:
+    """What a copier's CMS does to each script's punctuation and quotes."""
+    if lang in ("zh", "ja"):
+        # Full-width punctuation made ASCII, corner brackets and curly quotes swapped.
+        table = {"，": ", ", "：": ": ", "；": "; ", "（": " (", "）": ") ", "！": "! ", "？": "? "}
+        swap = {"“": "「", "”": "」"} if lang == "zh" else {"「": "“", "」": "”"}
+        for glyph, plain in {**table, **swap}.items():
+            text = text.replace(glyph, plain)
+        return text
+    if lang == "ar":
+        return text.replace("،", ",").replace("؛", ";")
+    if lang in ("ru", "es"):
+        return text.replace("«", '"').replace("»", '"').replace("—", "-").replace("–", "-")
+    if lang == "de":
+        return text.replace("„", '"').replace("“", '"').replace("–", "-")
+    return text.replace("“", '"').replace("”", '"').replace("–", "-")  # Hindi
+
 
 # A sentence ends before a space and a capital (or an opening quote); tokens
 # that look like abbreviations ("M.", "U.S.", "Gov.") do not end one.
@@ -445,6 +572,7 @@ class Corpus:
                 "transforms": list(a.transforms),
                 "hard_negative": a.hard_negative,
                 "published": _iso(a.published),
+                "language": a.lang,
             }
             for a in self.articles
         }
@@ -543,7 +671,13 @@ class Corpus:
         last = len(article.paragraphs) - 1
         for index, text in enumerate(article.paragraphs):
             body = _h(text)
-            if article.source_link and text == article.attribution_line:
+            if (
+                article.source_link
+                and text == article.attribution_line
+                and article.lang in OTHER_LANGUAGES
+            ):
+                body = self._linked_credit(article, text)
+            elif article.source_link and text == article.attribution_line:
                 # Link the credited site only, as "Lire la suite sur <a>…</a>"
                 # lines do: a paragraph that is one link would be dropped by
                 # extractors as navigation.
@@ -562,6 +696,14 @@ class Corpus:
         if outlet.boilerplate and outlet.boilerplate_after < 0:
             lines.append(options["boilerplate"].replace("{text}", _h(outlet.boilerplate)))
         return "\n".join(lines)
+
+    def _linked_credit(self, article: CorpusArticle, text: str) -> str:
+        """A "read more" line with the credited domain or name linked, wherever it stands."""
+        credited = next(o for o in self.outlets if o.name == article.attributed_to)
+        token = credited.domain if credited.domain in text else credited.name
+        start = text.rfind(token)
+        link = f'<a href="{_h(article.source_link or "")}">{_h(token)}</a>'
+        return _h(text[:start]) + link + _h(text[start + len(token) :])
 
     def _home(self, outlet: Outlet, mine: Sequence[CorpusArticle], base: str) -> bytes:
         items = "".join(f'<li><a href="{_h(base + a.path)}">{_h(a.title)}</a></li>' for a in mine)
@@ -761,16 +903,24 @@ def build_corpus(spec_dir: Path, seed: int = DEFAULT_SEED) -> Corpus:
     by_key = {o.key: o for o in outlets}
     base = _load_base(spec_dir, by_key)
     templates, options = _load_templates(spec_dir, outlets)
-    rng = random.Random(seed)
     paths: set[str] = set()
-
     origins: dict[str, CorpusArticle] = {}
-    for b in base:
-        if b.in_corpus:
-            origins[b.id] = _make_original(b, by_key[b.outlet], rng, paths)
-
-    plans = _plan_copies(base, outlets, by_key, origins, rng)
-    copies = [_realize(plan, base, by_key, origins, rng, paths) for plan in plans]
+    copies: list[CorpusArticle] = []
+    # French and English share the seed's stream; each other language has its
+    # own, so that one language's stories never move another's copies.
+    groups = [("classic", [b for b in base if b.lang not in OTHER_LANGUAGES])]
+    groups += [(lang, [b for b in base if b.lang == lang]) for lang in OTHER_LANGUAGES]
+    for name, group in groups:
+        if not group:
+            continue
+        rng = random.Random(seed) if name == "classic" else random.Random(f"{seed}:{name}")
+        langs = {b.lang for b in group}
+        group_outlets = [o for o in outlets if o.lang in langs]
+        for b in group:
+            if b.in_corpus:
+                origins[b.id] = _make_original(b, by_key[b.outlet], rng, paths)
+        plans = _plan_copies(group, group_outlets, by_key, origins, rng)
+        copies += [_realize(plan, group, by_key, origins, rng, paths) for plan in plans]
 
     articles = sorted([*origins.values(), *copies], key=lambda a: (a.published, a.path))
     corpus = Corpus(
@@ -870,6 +1020,10 @@ def _plan_copies(
                 carriers[b.id].add(copier.key)
             continue
         weights = _BRIEF_COPY_WEIGHTS if b.words < _BRIEF_MAX_WORDS else _COPY_WEIGHTS
+        if b.lang in OTHER_LANGUAGES:
+            # Few stories per language: every one is copied two or three
+            # times, so each language has enough same-story pairs to score.
+            weights = _OTHER_COPY_WEIGHTS
         count = min(rng.choices(_COPY_COUNTS, weights)[0], len(candidates))
         for copier in rng.sample(candidates, count):
             probabilities = _P_AGGREGATOR if copier.role is OutletRole.AGGREGATOR else _P_ORIGINAL
@@ -1112,7 +1266,13 @@ def _realize(
     if "retitle" in flags:
         title = _retitle(b, title, rng)
         transforms.append("retitle")
-    if "typography" in flags:
+    if "typography" in flags and b.lang in OTHER_LANGUAGES:
+        new_core = [_other_typography(p, b.lang) for p in core]
+        new_title = _other_typography(title, b.lang)
+        if new_core != core or new_title != title:
+            core, title = new_core, new_title
+            transforms.append("typography")
+    elif "typography" in flags:
         style = rng.choice(
             ("flatten", "flatten", "loose", "ascii")
             if b.lang == "fr"
@@ -1155,7 +1315,11 @@ def _realize(
     source_link: str | None = None
     if plan.form is not None and credited is not None:
         transforms.append(f"attribution:{plan.form}")
-        if plan.form == "dateline":
+        if plan.form == "dateline" and b.lang in OTHER_LANGUAGES:
+            city = b.dateline or ""
+            prefix = _other_dateline(b.lang, city, credited, b.published, rng)
+            paragraphs[0] = prefix + paragraphs[0]
+        elif plan.form == "dateline":
             city = (b.dateline or ("Paris" if b.lang == "fr" else "London")).upper()
             if b.lang == "en" and rng.random() < 0.5:
                 day = b.published
@@ -1248,8 +1412,14 @@ def _check(corpus: Corpus) -> None:
 # Text transformations
 
 
+def _substitution_table(lang: str) -> tuple[tuple[str, str], ...]:
+    if lang in _OTHER_SUBSTITUTIONS:
+        return _OTHER_SUBSTITUTIONS[lang]
+    return _FR_SUBSTITUTIONS if lang == "fr" else _EN_SUBSTITUTIONS
+
+
 def _substitutable(b: BaseArticle) -> bool:
-    table = _FR_SUBSTITUTIONS if b.lang == "fr" else _EN_SUBSTITUTIONS
+    table = _substitution_table(b.lang)
     text = "\n".join(b.paragraphs)
     return any(re.search(pattern, text) for pattern, _ in table)
 
@@ -1257,7 +1427,7 @@ def _substitutable(b: BaseArticle) -> bool:
 def _substitute_words(
     paragraphs: list[str], lang: str, rng: random.Random
 ) -> tuple[list[str], bool]:
-    table = _FR_SUBSTITUTIONS if lang == "fr" else _EN_SUBSTITUTIONS
+    table = _substitution_table(lang)
     text = "\n".join(paragraphs)
     usable = [(p, r) for p, r in table if re.search(p, text)]
     chosen = rng.sample(usable, min(len(usable), rng.randint(2, 4)))
@@ -1336,6 +1506,12 @@ def _curl(text: str) -> str:
 
 
 def _attribution_text(form: str, copier: Outlet, credited: Outlet, rng: random.Random) -> str:
+    if copier.lang in OTHER_LANGUAGES:
+        if form == "bare_domain":
+            return credited.domain
+        return rng.choice(_OTHER_CREDITS[copier.lang][form]).format(
+            name=credited.name, domain=credited.domain
+        )
     fr = copier.lang == "fr"
     variants: dict[str, tuple[str, ...]] = {
         "bare_domain": (credited.domain,),
@@ -1407,6 +1583,8 @@ def _iso(moment: datetime) -> str:
 
 
 def _display_date(moment: datetime, style: str) -> str:
+    if style == "iso":
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
     # March 2026 is winter time in Paris (UTC+1) and in London (UTC+0).
     if style == "fr":
         local = moment + timedelta(hours=1)
@@ -1426,6 +1604,9 @@ def _guid(outlet: Outlet, article: CorpusArticle, base: str) -> tuple[str, bool]
     the article's link.
     """
     number = sum(ord(c) for c in article.path) * 7 + len(article.path)
+    if article.lang in OTHER_LANGUAGES:
+        # Their all-digit paths would give equal character sums.
+        number = zlib.crc32(article.path.encode("utf-8"))
     if outlet.template == "wordpress":
         return f"https://www.{outlet.domain}/?p={number}", False
     if outlet.role is OutletRole.WIRE:
@@ -1488,6 +1669,27 @@ def stats_markdown(stats: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_document(corpus: Corpus) -> dict[str, Any]:
+    """The corpus as ``ingestd eval`` reads it (see :mod:`ingestd.evaluation.rendered`)."""
+    routes = corpus.routes(PLACEHOLDER_BASE)
+    return {
+        "format": FORMAT,
+        "seed": corpus.seed,
+        "base_url": PLACEHOLDER_BASE,
+        "outlets": [
+            {
+                "name": o.name,
+                "domain": o.domain,
+                "role": o.role.value,
+                "feeds": corpus.feed_paths(o),
+            }
+            for o in corpus.outlets
+        ],
+        "routes": {path: [ctype, body.decode("utf-8")] for path, (ctype, body) in routes.items()},
+        "labels": corpus.labels(),
+    }
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Build the syndication corpus and print its stats."
@@ -1496,8 +1698,17 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, help="also write every route and labels.json here")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="write the rendering `ingestd eval` reads here (.json.gz), e.g. "
+        "ingestd/evaluation/data/corpus.json.gz",
+    )
     args = parser.parse_args(argv)
     corpus = build_corpus(args.spec_dir, args.seed)
+    if args.render is not None:
+        args.render.parent.mkdir(parents=True, exist_ok=True)
+        args.render.write_bytes(dump_document(render_document(corpus)))
     if args.out is not None:
         for path, (_, body) in corpus.routes(args.base_url).items():
             target = args.out / path.lstrip("/")
