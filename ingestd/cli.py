@@ -259,6 +259,10 @@ from ingestd.commands.db import db as db_command  # noqa: E402
 
 cli.add_command(db_command)
 
+from ingestd.commands.serve import serve as _serve_command  # noqa: E402
+
+cli.add_command(_serve_command)
+
 
 def main() -> None:
     """Console entry point: runs the CLI and maps errors to exit codes."""

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from ingestd.report.format import duration, moment, number, percent
 from ingestd.report.layout import BAR_LABEL_CHARS, bar_chart, circle_graph
@@ -28,14 +29,25 @@ def web_link(url: str | None) -> str:
 
 
 def _printable(value: Any) -> Any:
-    """Every ``{{ value }}`` passes here before escaping: control characters become spaces."""
+    """Every ``{{ value }}`` passes here before escaping: control characters become spaces.
+
+    Markup (a macro's output, already escaped) passes unchanged.
+    """
+    if isinstance(value, Markup):
+        return value
     return clean(value) if isinstance(value, str) else value
 
 
-def _environment() -> Environment:
+def template_environment(package: str = "ingestd.report") -> Environment:
+    """A Jinja2 environment over ``package``'s ``templates/``: autoescaped, strict.
+
+    Every ``{{ value }}`` has its control characters replaced and is escaped
+    for HTML (text and attributes alike); the filters format figures as the
+    report does. Also used by ``ingestd serve``.
+    """
     env = Environment(
         finalize=_printable,
-        loader=PackageLoader("ingestd.report", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -49,7 +61,7 @@ def _environment() -> Environment:
 
 def render_html(report: Report) -> str:
     """The whole report as an HTML document."""
-    template = _environment().get_template("report.html.j2")
+    template = template_environment().get_template("report.html.j2")
     return template.render(
         report=report,
         bars=bar_chart(report.outlets),
