@@ -386,6 +386,11 @@ def _word_spans(
         pending = ""
     if pending and texts:
         texts[-1] += pending
+    if len(marks) > 1 and marks[0] is None:
+        # Leading punctuation (an opening « or —) belongs with the word after it.
+        first = texts.pop(0)
+        texts[0] = first + texts[0]
+        marks.pop(0)
     return tuple(Span(t, m) for t, m in zip(texts, marks, strict=True)), True
 
 
