@@ -31,7 +31,7 @@ ORIGINAL = "\n".join([P1, P2, P3, P4])
 
 
 def make(article_id: int, outlet: str, domain: str, text: str) -> Side:
-    return side(article_id, outlet, domain, text, {k: 1 for k in paragraph_keys(text)})
+    return side(article_id, outlet, domain, text, dict.fromkeys(paragraph_keys(text), 1))
 
 
 def test_an_exact_copy_is_all_reproduced_and_its_credit_left_out() -> None:
@@ -107,7 +107,7 @@ def test_cut_edited_and_added_paragraphs_are_marked() -> None:
 def test_boilerplate_is_shown_and_not_compared() -> None:
     pitch = "Abonnez-vous à notre lettre quotidienne pour ne rien manquer de l’actualité."
     copy_text = "\n".join([P1, P2, P3, pitch])
-    counts = {k: 1 for k in paragraph_keys(copy_text)}
+    counts = dict.fromkeys(paragraph_keys(copy_text), 1)
     counts[paragraph_keys(pitch)[0]] = 40  # seen in 40 of the copier's articles
     copy = side(2, "Copieur", "copieur.example", copy_text, counts)
     view = compare(copy, make(1, "Le Monde", "lemonde.fr", ORIGINAL), KNOWN)
