@@ -360,7 +360,7 @@ EXPECTED_24H: dict[str, Any] = {
                     1.0,
                     (iso(10, 2), iso(10, 2), iso(10, 2)),
                     None,
-                    credits=("Source: AFP",),
+                    credits=("source line “Source: AFP” → AFP (afp.com)",),
                 ),
             ],
         },
@@ -686,8 +686,8 @@ def test_text_shows_the_same_figures(known_db: Path, tmp_path: Path) -> None:
     chain = table_rows([line[3:] for line in first[2:]])
     assert [(r[0], r[1], r[2], r[4], r[5]) for r in chain] == [
         ("origin", "Wire", "", "", "+0s"),
-        ("copy/exact", "Alpha", "Wire", "1.00", "+1h00m"),
-        ("copy/partial", "Beta", "Alpha", "0.75", "+2h30m"),
+        ("exact copy", "Alpha", "Wire", "100.0%", "+1h00m"),
+        ("partial copy", "Beta", "Alpha", "75.0%", "+2h30m"),
     ]
     assert "+2d22h" in text  # Wire four -> Beta four
     assert "failing feeds: 1" in text

@@ -140,15 +140,19 @@ def test_rendered_tree_draws_branches_and_evidence() -> None:
     )
     lines = render_story(detail)
     assert lines[0] == "Story 7: Story"
-    assert '             evidence: source "Source : AFP" → AFP (afp.example)' in lines
+    assert "             evidence: source line “Source : AFP” → AFP (afp.example)" in lines
     chain = lines[lines.index("Source chain:") + 1 :]
     assert chain[0] == "AFP — origin"
     assert chain[1] == "│   https://afp.example/1"
-    assert "├── Depeche — copy, similarity 1.00" in chain
-    assert "│       linked by credit (containment 1.00, jaccard 0.98)" in chain
-    assert '│       credit: with "avec AFP" → AFP (afp.example)' in chain
-    assert "└── Meguetan — copy, similarity 0.90" in chain
-    assert "        linked by similarity" in chain
+    assert "├── Depeche — copy, 100% of its text in its source" in chain
+    assert (
+        "│       copied from AFP, linked by its credit “with” credit “avec AFP” → AFP"
+        " (afp.example) (containment 1.00, Jaccard 0.98)"
+    ) in chain
+    assert "└── Meguetan — copy, 90% of its text in its source" in chain
+    assert any(
+        x.startswith("        copied from") and "similarity of the texts" in x for x in chain
+    )
     assert not any("\x1b[" in line for line in lines)
 
 
@@ -173,5 +177,8 @@ def test_json_nests_copies() -> None:
 
 def test_origin_facts_are_described() -> None:
     fact = {"kind": "earliest", "role": "original", "time": "2022-01-12T08:00:00", "words": 500}
-    assert describe_evidence(fact) == "earliest: time 2022-01-12T08:00:00, role original, 500 words"
-    assert describe_evidence({"kind": "only_member"}) == "only_member"
+    assert (
+        describe_evidence(fact)
+        == "earliest: published 2022-01-12T08:00:00, role original, 500 words"
+    )
+    assert describe_evidence({"kind": "only_member"}) == "only member"

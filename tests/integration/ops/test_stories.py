@@ -93,7 +93,7 @@ def test_show_draws_the_chain_with_evidence(site: Site) -> None:
     lines = result.out.splitlines()
     assert lines[0].startswith(f"Story {story_id}: Le coton au plus haut")
     assert "  origin     AFP (afp.com), by attribution" in lines
-    assert '             evidence: source "Source : AFP" → AFP (afp.com)' in lines
+    assert "             evidence: source line “Source : AFP” → AFP (afp.com)" in lines
     chain = lines[lines.index("Source chain:") + 1 :]
     assert chain[0] == "AFP — origin"
     members = site.sql(
@@ -103,10 +103,10 @@ def test_show_draws_the_chain_with_evidence(site: Site) -> None:
     )
     assert len(members) == 2
     for member in members:
-        head = f"{member['outlet']} — copy, similarity {member['similarity']:.2f}"
+        head = f"{member['outlet']} — copy, {member['similarity']:.0%} of its text in its source"
         assert any(line.endswith(head) and line[:4] in ("├── ", "└── ") for line in chain)
         assert any(line.endswith("    " + member["url"]) for line in chain)
-    assert '        credit: with "avec AFP" → AFP (afp.com)' in chain
+    assert any("“with” credit “avec AFP” → AFP (afp.com)" in x for x in chain)
     assert "\x1b[" not in result.out  # no colour when not a terminal
 
 
