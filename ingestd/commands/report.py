@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ingestd.durations import parse_since
-from ingestd.errors import StoreError
+from ingestd.errors import OperatorError, StoreError
 from ingestd.report.model import DEFAULT_MARGIN, DEFAULT_TOP, Report, build_report
 from ingestd.report.queries import read_report_input
 from ingestd.store.sqlite import SqliteStore
@@ -38,7 +38,7 @@ from ingestd.store.sqlite import SqliteStore
 )
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Read this SQLite database instead of the configured store (e.g. `ingestd demo`'s).",
 )
 @click.option(
@@ -79,6 +79,8 @@ def report(
     if db is not None:
         # A file named on the command line is only read: never created or
         # migrated (it may be a copy, or not an ingestd database at all).
+        if not db.is_file():
+            raise StoreError(f"no ingestd database at {db}")
         store = SqliteStore(db, create=False)
         try:
             store.check_schema()
@@ -109,9 +111,8 @@ def _outlet_name(wanted: str, known: list[tuple[str, str]]) -> str:
         if folded in (name.casefold(), domain.casefold()):
             return name
     choices = ", ".join(sorted(name for name, _ in known)) or "none stored"
-    raise click.BadParameter(
-        f"no outlet {wanted!r}; known outlets: {choices}", param_hint="--outlet"
-    )
+    # An unknown outlet is like an unknown story: exit 1, one line (README).
+    raise OperatorError(f"unknown outlet {wanted!r} (known outlets: {choices})")
 
 
 def _render(result: Report, fmt: str, output: Path | None) -> str:

@@ -275,8 +275,8 @@ def test_every_copy_is_dated_after_its_origin(
         if not a["origin"] and published[path] <= published[origin_path(articles, a["story"])]
     ]
     # The showcase reads right: Meguetan Infos reposts Le Monde's piece after
-    # Le Monde published it (a copy that claims an earlier time is covered by
-    # tests/integration/test_seed_case.py::test_origin_is_le_monde_by_its_credit_when_the_clock_lies).
+    # Le Monde published it (a copy that claims an earlier time: see
+    # test_origin_is_le_monde_by_its_credit_when_the_clock_lies in test_seed_case.py).
     assert early == []
     seed_copy = next(
         path for path, a in articles.items() if a["story"] == SEED_STORY and not a["origin"]

@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from ingestd.cli import cli
+from ingestd.errors import StoreError
 from tests.integration.ops.site import Site, write_config
 
 
@@ -198,3 +202,17 @@ def test_the_real_command_line_in_a_subprocess(site: Site, tmp_path: Path) -> No
     )
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"ingestd: no ingestd database at {tmp_path / 'absent.db'}"
+
+
+def test_list_and_show_read_a_db_file_like_report(site: Site, tmp_path: Path) -> None:
+    story_id = afp_story(site)
+    db = site.db  # the site's SQLite file, named directly instead of by --config
+    listed = CliRunner().invoke(cli, ["stories", "list", "--db", str(db), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert story_id in {s["story_id"] for s in json.loads(listed.output)}
+    shown = CliRunner().invoke(cli, ["stories", "show", str(story_id), "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"Story {story_id}: ")
+    missing = CliRunner().invoke(cli, ["stories", "list", "--db", str(tmp_path / "none.db")])
+    assert isinstance(missing.exception, StoreError)
+    assert not (tmp_path / "none.db").exists()
