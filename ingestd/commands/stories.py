@@ -17,8 +17,8 @@ from ingestd.commands._common import (
     since_option,
     when,
 )
-from ingestd.ops.stories import list_stories, story_detail
 from ingestd.errors import StoreError
+from ingestd.ops.stories import list_stories, story_detail
 from ingestd.ops.tree import render_story, story_json
 from ingestd.store import Store
 from ingestd.store.sqlite import SqliteStore
