@@ -130,7 +130,7 @@ def poll(ctx: click.Context, once: bool) -> None:
         stats = asyncio.run(poll_once(settings, store))
     finally:
         store.close()
-    click.echo(_stats_line(stats, time.monotonic() - started), err=True)
+    click.echo(_stats_line(stats, time.monotonic() - started))  # the result: on stdout
     if stats.feeds_polled and stats.feeds_failed == stats.feeds_polled:
         sys.exit(1)
 

@@ -47,6 +47,7 @@ from ingestd.pipeline import (
 from ingestd.schedule import state
 from ingestd.schedule.hints import parse_hints
 from ingestd.schedule.policy import PolicyConfig, Uniform, next_poll, retry_delay, start_times
+from ingestd.service.logs import LIFECYCLE_LOGGER
 from ingestd.service.metrics import Metrics, MetricsServer
 from ingestd.service.notify import Notifier
 from ingestd.service.scheduler import FeedScheduler
@@ -56,6 +57,10 @@ from ingestd.store import Store
 from ingestd.store.records import FeedRow, PendingEntry
 
 log = logging.getLogger(__name__)
+# "started" and "stopped" are logged whatever the verbosity (service/logs.py
+# keeps this logger at INFO): one line each, so a quiet daemon still says
+# when it came and went.
+lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
 # The event-loop lag probe: a timer this long that wakes late by X seconds
 # means the loop was blocked (or starved) for X seconds.
@@ -179,11 +184,11 @@ class Daemon:
             raise
         feeds = len(self.scheduler.planned())
         self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
-        log.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
+        lifecycle.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
         await self._stop.wait()
         abandoned = await self._shutdown()
         self.state = RunState.STOPPED
-        log.info(
+        lifecycle.info(
             "stopped",
             extra={"event": "stopped", "exit_code": self.exit_code, "abandoned": abandoned},
         )

@@ -161,7 +161,9 @@ feeds = ["{local_server.url("/meguetan/rss.xml")}"]
         [*command, "poll", "--once"], capture_output=True, text=True, timeout=120
     )
     assert polled.returncode == 0, polled.stderr
-    assert "2 articles stored" in polled.stderr
+    # The summary is the command's result: one line on standard output.
+    [summary] = polled.stdout.splitlines()
+    assert summary.startswith("polled 2 feeds") and "2 articles stored" in summary
     exported = subprocess.run(
         [*command, "export", "--format", "jsonl"], capture_output=True, text=True, timeout=60
     )
@@ -207,7 +209,7 @@ feeds = ["{local_server.url("/nothing.xml")}"]
         timeout=120,
     )
     assert result.returncode == 1
-    assert "1 failed" in result.stderr
+    assert "1 failed" in result.stdout
 
 
 def test_private_addresses_refused_by_default(harness: Harness, local_server: LocalServer) -> None:
