@@ -247,7 +247,7 @@ class Pages:
             page=page,
             next_link=next_link,
             first_link="/?" + _query_string({k: v for k, v in params.items() if k != "after"}),
-            outlets=queries.outlets(store)[:500],
+            outlets=queries.outlet_names(store),
             languages=queries.languages(store),
             api="/api/v1/stories?" + _query_string(params),
         )

@@ -249,20 +249,34 @@ def _outlet(r: Any) -> OutletInfo:
     )
 
 
+def outlet_names(store: Store, limit: int = 1000) -> list[tuple[int, str]]:
+    """(id, name) of the outlets, by name: the filter's choices (no per-outlet counts)."""
+    rows = store.query("SELECT outlet_id, name FROM outlets ORDER BY name LIMIT ?", (limit,))
+    return [(int(r["outlet_id"]), str(r["name"])) for r in rows]
+
+
 def find_outlet(store: Store, wanted: str) -> OutletInfo | None:
-    """The outlet named ``wanted``: its id, name or domain (any case)."""
+    """The outlet named ``wanted``: its id, name or domain (any case).
+
+    The counts of the ``outlets`` view are computed for the outlet found only.
+    """
     wanted = wanted.strip()
+    columns = "outlet_id, name, domain, role, feed_count, article_count"
     if wanted.isdigit():
-        row = store.query_one(
-            "SELECT outlet_id, name, domain, role, feed_count, article_count FROM outlets"
-            " WHERE outlet_id = ?",
-            (int(wanted),),
-        )
+        row = store.query_one(f"SELECT {columns} FROM outlets WHERE outlet_id = ?", (int(wanted),))
         return _outlet(row) if row is not None else None
-    folded = wanted.casefold()
-    for outlet in outlets(store):
-        if folded in (outlet.name.casefold(), outlet.domain.casefold()):
-            return outlet
+    row = store.query_one(
+        f"SELECT {columns} FROM outlets WHERE name = ? OR domain = ?"
+        " OR lower(name) = lower(?) OR lower(domain) = lower(?)"
+        " ORDER BY CASE WHEN name = ? OR domain = ? THEN 0 ELSE 1 END LIMIT 1",
+        (wanted, wanted, wanted, wanted, wanted, wanted),
+    )
+    if row is not None:
+        return _outlet(row)
+    folded = wanted.casefold()  # non-ASCII case: lower() is ASCII-only on SQLite
+    for outlet_id, name in outlet_names(store, 10_000):
+        if name.casefold() == folded:
+            return find_outlet(store, str(outlet_id))
     return None
 
 
@@ -397,7 +411,7 @@ def list_stories(
             batch = _walk_batch(store, where.since, position, chunk)
         scanned += len(batch)
         if batch:
-            found.extend(_matching(store, where, batch, search))
+            found.extend(_matching(store, where, batch, search, limit + 1 - len(found)))
             last_id, last_time = batch[-1]
             position = Cursor(None if search else last_time, last_id)
         if len(batch) < chunk:
@@ -420,7 +434,12 @@ def list_stories(
 def _walk_batch(
     store: Store, since: datetime | None, after: Cursor | None, size: int
 ) -> list[tuple[int, str]]:
-    """(story_id, first_seen_at) of the next articles, newest first (the first_seen index)."""
+    """(story_id, first_seen_at) of the next articles, newest first.
+
+    Read from ``store_articles`` itself: through the ``articles`` view the
+    planner may join outlets first and sort every article; on the table the
+    walk is a backward scan of the first-seen index, ``size`` rows long.
+    """
     clauses: list[str] = []
     params: list[Any] = []
     if since is not None:
@@ -431,7 +450,7 @@ def _walk_batch(
         params.extend([after.last_seen, after.last_seen, after.story_id])
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = store.query(
-        f"SELECT story_id, first_seen_at FROM articles{where}"
+        f"SELECT story_id, first_seen_at FROM store_articles{where}"
         " ORDER BY first_seen_at DESC, story_id DESC LIMIT ?",
         (*params, size),
     )
@@ -465,54 +484,80 @@ def _search_batch(
 
 
 def _matching(
-    store: Store, where: StoryFilter, batch: Sequence[tuple[int, str]], search: bool
+    store: Store,
+    where: StoryFilter,
+    batch: Sequence[tuple[int, str]],
+    search: bool,
+    room: int,
 ) -> list[StoryRow]:
     """The batch's stories that match the filter, in the batch's order.
 
+    The figures are aggregated from the ``articles`` view by story id (an
+    index range each); the ``stories`` view would aggregate every story for
+    an IN list, so it is read one story at a time, for the page's rows only.
     In a time walk a story is listed at its latest article only (where its
-    ``last_seen_at`` equals that article's time), so it appears once.
+    last first-seen time equals that article's), so it appears once.
     """
     ids = list(dict.fromkeys(story_id for story_id, _ in batch))
     marks = ",".join("?" * len(ids))
-    clauses = [f"s.story_id IN ({marks})"]
-    params: list[Any] = list(ids)
-    if where.copies_only:
-        clauses.append("s.copy_count > 0")
-    if where.min_members > 1:
-        clauses.append("s.member_count >= ?")
-        params.append(where.min_members)
-    if where.since is not None:
-        clauses.append("s.last_seen_at >= ?")
-        params.append(db_time(where.since))
+    columns = [
+        "story_id",
+        "max(first_seen_at) AS last_seen",
+        "count(*) AS members",
+        "sum(CASE WHEN member_role = 'copy' THEN 1 ELSE 0 END) AS copies",
+    ]
+    params: list[Any] = []
     if where.outlet is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.story_id AND a.outlet = ?)"
-        )
+        columns.append("sum(CASE WHEN outlet = ? THEN 1 ELSE 0 END) AS from_outlet")
         params.append(where.outlet)
     if where.language is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.story_id AND a.language = ?)"
-        )
+        columns.append("sum(CASE WHEN language = ? THEN 1 ELSE 0 END) AS in_language")
         params.append(where.language)
     rows = store.query(
-        f"SELECT {_STORY_COLUMNS}, o.published_at AS origin_published,"
-        " o.first_seen_at AS origin_seen FROM stories s"
-        " LEFT JOIN articles o ON o.article_id = s.origin_article_id"
-        f" WHERE {' AND '.join(clauses)}",
-        params,
+        f"SELECT {', '.join(columns)} FROM articles WHERE story_id IN ({marks}) GROUP BY story_id",
+        [*params, *ids],
     )
-    by_id = {int(r["story_id"]): r for r in rows}
-    out: list[StoryRow] = []
-    seen: set[int] = set()
+    figures = {int(r["story_id"]): r for r in rows}
+    since = db_time(where.since) if where.since is not None else None
+    chosen: list[int] = []
     for story_id, moment in batch:
-        row = by_id.get(story_id)
-        if row is None or story_id in seen:
+        row = figures.get(story_id)
+        if row is None or story_id in chosen:
             continue
-        if not search and db_time(py_time(row["last_seen_at"])) != moment:
+        last = db_time(py_time(row["last_seen"]))
+        if not search and last != moment:
             continue  # listed at its latest article, which came earlier in the walk
-        seen.add(story_id)
-        out.append(_story_row(row))
-    return out
+        if (
+            (where.copies_only and not row["copies"])
+            or int(row["members"]) < where.min_members
+            or (since is not None and str(last) < since)
+            or (where.outlet is not None and not row["from_outlet"])
+            or (where.language is not None and not row["in_language"])
+        ):
+            continue
+        chosen.append(story_id)
+        if len(chosen) >= room:
+            break
+    return [_story_row(r) for r in (_story_facts(store, i) for i in chosen) if r is not None]
+
+
+def _story_facts(store: Store, story_id: int) -> dict[str, Any] | None:
+    # Two lookups by key: joined, SQLite materialises the whole articles view.
+    row = store.query_one(
+        f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.story_id = ?", (story_id,)
+    )
+    if row is None:
+        return None
+    facts = dict(row)
+    origin = None
+    if row["origin_article_id"] is not None:
+        origin = store.query_one(
+            "SELECT published_at, first_seen_at FROM articles WHERE article_id = ?",
+            (row["origin_article_id"],),
+        )
+    facts["origin_published"] = origin["published_at"] if origin is not None else None
+    facts["origin_seen"] = origin["first_seen_at"] if origin is not None else None
+    return facts
 
 
 def _story_row(r: Any) -> StoryRow:
@@ -536,7 +581,8 @@ def _story_row(r: Any) -> StoryRow:
 def languages(store: Store) -> list[str]:
     """Languages of the latest articles (for the filter's choices), at most 50."""
     rows = store.query(
-        "SELECT DISTINCT language FROM (SELECT language FROM articles"
+        # The table, not the view: a backward scan of the first-seen index.
+        "SELECT DISTINCT language FROM (SELECT language FROM store_articles"
         " ORDER BY first_seen_at DESC LIMIT 2000) recent WHERE language IS NOT NULL"
         " ORDER BY language LIMIT 50"
     )
