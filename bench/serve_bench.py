@@ -181,7 +181,8 @@ def line(
     p50, p95 = statistics.median(ms), percentile(ms, 0.95)
     extra = ""
     if baseline is not None:
-        extra += f"  baseline p95 {percentile(baseline, 0.95):7.2f} ms ({p95 / percentile(baseline, 0.95):5.1f}x)"
+        base = percentile(baseline, 0.95)
+        extra += f"  baseline p95 {base:7.2f} ms ({p95 / base:5.1f}x)"
     if target is not None:
         extra += f"  target {target:.0f} ms: {'met' if p95 <= target else 'MISSED'}"
     print(f"{label:<40} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms{extra}")
