@@ -69,7 +69,7 @@ def poll(ctx: click.Context, once: bool) -> None:
         stats = asyncio.run(poll_once(settings, store, owner=owner))
     finally:
         store.close()
-    click.echo(_stats_line(stats, time.monotonic() - started))
+    click.echo(_stats_line(stats, time.monotonic() - started))  # the result: on stdout
     if stats.feeds_polled and stats.feeds_failed == stats.feeds_polled:
         sys.exit(1)
 
@@ -208,6 +208,10 @@ cli.add_command(db_command)
 from ingestd.commands.importer import import_ as _import_command  # noqa: E402
 
 cli.add_command(_import_command)
+
+from ingestd.commands.serve import serve as _serve_command  # noqa: E402
+
+cli.add_command(_serve_command)
 
 
 def main() -> None:

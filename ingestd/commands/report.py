@@ -11,6 +11,7 @@ import click
 from ingestd.app import open_read_store
 from ingestd.commands._common import settings_from
 from ingestd.durations import parse_since
+from ingestd.errors import OperatorError
 from ingestd.report.model import DEFAULT_MARGIN, DEFAULT_TOP, Report, build_report
 from ingestd.report.queries import read_report_input
 
@@ -38,7 +39,7 @@ from ingestd.report.queries import read_report_input
 )
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Read this SQLite database instead of the configured store (e.g. `ingestd demo`'s).",
 )
 @click.option(
@@ -100,9 +101,8 @@ def _outlet_name(wanted: str, known: list[tuple[str, str]]) -> str:
         if folded in (name.casefold(), domain.casefold()):
             return name
     choices = ", ".join(sorted(name for name, _ in known)) or "none stored"
-    raise click.BadParameter(
-        f"no outlet {wanted!r}; known outlets: {choices}", param_hint="--outlet"
-    )
+    # An unknown outlet is like an unknown story: exit 1, one line (README).
+    raise OperatorError(f"unknown outlet {wanted!r} (known outlets: {choices})")
 
 
 def _render(result: Report, fmt: str, output: Path | None) -> str:

@@ -77,6 +77,7 @@ def run_demo(db: Path, workers: int, echo: Callable[[str], None]) -> dict[str, A
             )
     echo("")
     echo(f"done in {seconds:.1f}s. Next, on this database:")
+    echo(f"  ingestd serve --db {db}            # then open http://127.0.0.1:8080/")
     echo(f"  ingestd report --db {db} --format html -o report.html")
     echo(f"  sqlite3 -header {db} 'select story_id, origin_outlet, member_count from stories'")
     return {

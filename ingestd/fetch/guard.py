@@ -130,6 +130,9 @@ async def resolve_and_check(
         for address in addresses:
             if is_refused_address(address):
                 raise BlockedAddressError(
-                    where, f"host {host!r} resolves to refused address {address}"
+                    where,
+                    f"host {host!r} resolves to refused address {address} (a private,"
+                    " loopback or link-local target; set [fetch] allow_private_addresses"
+                    " = true to fetch from such hosts)",
                 )
     return [str(address) for address in addresses]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from ingestd.report.evidence import evidence_words, link_words
 from ingestd.terminal import clean
 
 Style = Callable[[str], str]
@@ -122,27 +123,13 @@ def _time(value: datetime | None) -> str:
 
 
 def describe_evidence(item: Mapping[str, Any]) -> str:
-    """One evidence item in words: a credit line or canonical link, or an origin fact."""
-    kind = str(item.get("kind", "?"))
-    if "phrase" in item:
-        target = item.get("outlet") or item.get("domain")
-        domain = item.get("domain")
-        where = f" → {target}" if target else ""
-        if domain and domain != target:
-            where += f" ({domain})"
-        return f'{kind} "{item["phrase"]}"{where}'
-    facts = []
-    if item.get("time"):
-        facts.append(f"time {item['time']}")
-    if item.get("role"):
-        facts.append(f"role {item['role']}")
-    if item.get("words") is not None:
-        facts.append(f"{item['words']} words")
-    return f"{kind}: {', '.join(facts)}" if facts else kind
+    """One evidence item in words (the formatter the reports share)."""
+    return evidence_words(item)
 
 
 def _node_lines(node: ChainNode, detail: StoryDetail, emph: Style) -> tuple[str, list[str]]:
     member = node.member
+    source_outlet = {m.article_id: m.outlet for m in detail.members}
     if member is None:
         domain = f" ({detail.origin_domain})" if detail.origin_domain else ""
         return (
@@ -152,7 +139,7 @@ def _node_lines(node: ChainNode, detail: StoryDetail, emph: Style) -> tuple[str,
     if member.article_id == detail.origin_article_id:
         head = f"{emph(member.outlet)} — origin"
     else:
-        head = f"{emph(member.outlet)} — copy, similarity {member.similarity:.2f}"
+        head = f"{emph(member.outlet)} — copy, {member.similarity:.0%} of its text in its source"
     lines = [member.url]
     if member.title and member.title != detail.title:
         lines.append(f"title: {member.title}")
@@ -161,20 +148,7 @@ def _node_lines(node: ChainNode, detail: StoryDetail, emph: Style) -> tuple[str,
     )
     evidence = member.evidence
     if member.article_id != detail.origin_article_id:
-        via = evidence.get("via")
-        measured = []
-        if evidence.get("containment") is not None:
-            measured.append(f"containment {float(evidence['containment']):.2f}")
-        if evidence.get("jaccard") is not None:
-            measured.append(f"jaccard {float(evidence['jaccard']):.2f}")
-        if via:
-            lines.append(f"linked by {via}" + (f" ({', '.join(measured)})" if measured else ""))
-        elif measured:
-            lines.append(", ".join(measured))
-        if evidence.get("attributed_origin"):
-            lines.append(f"credits the attributed origin {evidence['attributed_origin']}")
-        for credit in evidence.get("credits") or ():
-            lines.append(f"credit: {describe_evidence(credit)}")
+        lines.append(link_words(evidence, source_outlet.get(member.derived_from or -1)))
     return head, lines
 
 

@@ -16,8 +16,8 @@ BAR_ROW = 26
 BAR_LABEL = 140
 BAR_WIDTH = 190
 BAR_TEXT = 90
-BAR_LABEL_CHARS = 14
-"""Longer outlet names are cut (with an ellipsis) to fit left of the bars."""
+LABEL_CHAR_WIDTH = 7.5
+"""Width of one character of a label (13 px text), generous: names are never cut."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ def bar_chart(outlets: Sequence[OutletFigures]) -> BarChart:
     """Bars for every outlet with at least one article."""
     rows = [o for o in outlets if o.articles]
     largest = max((o.articles for o in rows), default=1)
+    label = max([BAR_LABEL, *(LABEL_CHAR_WIDTH * len(o.name) + 12 for o in rows)])
     bars = tuple(
         Bar(
             name=o.name,
@@ -60,9 +61,9 @@ def bar_chart(outlets: Sequence[OutletFigures]) -> BarChart:
         for index, o in enumerate(rows)
     )
     return BarChart(
-        width=BAR_LABEL + BAR_WIDTH + BAR_TEXT,
+        width=label + BAR_WIDTH + BAR_TEXT,
         height=max(len(bars), 1) * BAR_ROW,
-        label_width=BAR_LABEL,
+        label_width=label,
         bars=bars,
     )
 
@@ -117,9 +118,11 @@ def circle_graph(names: Sequence[str], edges: Sequence[CopyEdge]) -> Graph:
     Self-copies are left out of the drawing (the matrix shows them). Each
     arrow is bent slightly sideways so that A→B and B→A stay apart.
     """
-    cx, cy = GRAPH_WIDTH / 2, GRAPH_HEIGHT / 2
-    # Wider than tall: outlet names sit left and right of the circle.
+    # Wider than tall: outlet names sit left and right of the circle, whole.
     radius = GRAPH_HEIGHT / 2 - 45
+    longest = max((len(name) for name in names), default=0)
+    width = max(GRAPH_WIDTH, 2 * (radius + 16 + LABEL_CHAR_WIDTH * longest + 8))
+    cx, cy = width / 2, GRAPH_HEIGHT / 2
     nodes: list[Node] = []
     where: dict[str, tuple[float, float]] = {}
     for index, name in enumerate(names):
@@ -157,4 +160,4 @@ def circle_graph(names: Sequence[str], edges: Sequence[CopyEdge]) -> Graph:
                 stroke=round(1.5 + 3.5 * edge.count / heaviest, 1),
             )
         )
-    return Graph(GRAPH_WIDTH, GRAPH_HEIGHT, NODE_RADIUS, tuple(nodes), tuple(arrows))
+    return Graph(round(width, 1), GRAPH_HEIGHT, NODE_RADIUS, tuple(nodes), tuple(arrows))

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from ingestd.report.evidence import credit_words
 from ingestd.report.rows import ArticleRef, MemberIn, ReportInput, StoryIn
 from ingestd.store.records import EdgeRecord
 
@@ -451,9 +452,7 @@ def _story_figures(
             derived_from_outlet=m.derived_from_outlet,
             via=m.evidence.get("via") if isinstance(m.evidence.get("via"), str) else None,
             similarity=m.similarity,
-            credits=tuple(
-                str(c.get("phrase", "")) for c in m.credits if c.get("kind") != "canonical"
-            ),
+            credits=tuple(credit_words(c) for c in m.credits),
             language=m.language,
             published_at=m.published_at,
             first_seen_at=m.first_seen_at,

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ingestd.report.evidence import evidence_words
 from ingestd.report.format import duration, moment, number, percent
 from ingestd.report.model import Report
 from ingestd.terminal import clean
@@ -78,7 +79,7 @@ def render_text(report: Report, *, colour: bool = False) -> str:
             "articles",
             "originals",
             "copies",
-            "copied",
+            "% are copies",
             "copies most from",
             "copied most by",
         ],
@@ -134,11 +135,11 @@ def render_text(report: Report, *, colour: bool = False) -> str:
         for m in story.members:
             rows.append(
                 [
-                    m.role if m.role == "origin" else f"copy/{m.copy_kind}",
+                    m.role if m.role == "origin" else f"{m.copy_kind} copy",
                     m.outlet,
                     m.derived_from_outlet or "",
                     m.via or "",
-                    number(m.similarity) if m.role == "copy" else "",
+                    percent(m.similarity) if m.role == "copy" else "",
                     duration(m.after_origin_seconds),
                     moment(m.time) + ("" if m.in_window else " (before window)"),
                     "; ".join(m.credits),
@@ -148,7 +149,17 @@ def render_text(report: Report, *, colour: bool = False) -> str:
         out += [
             "   " + line
             for line in table(
-                ["role", "outlet", "from", "via", "sim", "after origin", "time", "credit", "lang"],
+                [
+                    "role",
+                    "outlet",
+                    "from",
+                    "via",
+                    "in source",
+                    "after origin",
+                    "time",
+                    "credits",
+                    "lang",
+                ],
                 rows,
                 {4, 5},
             )
@@ -226,5 +237,4 @@ def _names(counts: Sequence[Any]) -> str:
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
-    parts = [f"{k}={clean(v)}" for k, v in evidence.items() if v not in (None, "")]
-    return ", ".join(parts)
+    return clean(evidence_words(evidence))

@@ -50,6 +50,7 @@ from ingestd.schedule import state
 from ingestd.schedule.hints import parse_hints
 from ingestd.schedule.policy import PolicyConfig, Uniform, next_poll, retry_delay, start_times
 from ingestd.service import early_signals
+from ingestd.service.logs import LIFECYCLE_LOGGER
 from ingestd.service.metrics import Metrics, MetricsServer
 from ingestd.service.notify import Notifier
 from ingestd.service.scheduler import FeedScheduler
@@ -59,6 +60,10 @@ from ingestd.store import Store
 from ingestd.store.records import FeedRow, PendingEntry
 
 log = logging.getLogger(__name__)
+# "started" and "stopped" are logged whatever the verbosity (service/logs.py
+# keeps this logger at INFO): one line each, so a quiet daemon still says
+# when it came and went.
+lifecycle = logging.getLogger(LIFECYCLE_LOGGER)
 
 # The event-loop lag probe: a timer this long that wakes late by X seconds
 # means the loop was blocked (or starved) for X seconds.
@@ -207,9 +212,19 @@ class Daemon:
             if reload_early:
                 self._on_reload_signal()
             await self._stop.wait()
+        try:
+            await self._start()
+        except BaseException:
+            await self._release()
+            log.error("stopped: start-up failed", extra={"event": "stopped", "exit_code": 1})
+            raise
+        feeds = len(self.scheduler.planned())
+        self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
+        lifecycle.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
+        await self._stop.wait()
         abandoned = await self._shutdown()
         self.state = RunState.STOPPED
-        log.info(
+        lifecycle.info(
             "stopped",
             extra={"event": "stopped", "exit_code": self.exit_code, "abandoned": abandoned},
         )

@@ -60,6 +60,10 @@ def _fields(logger: Any, method: str, event_dict: Any) -> Any:
     return ordered
 
 
+LIFECYCLE_LOGGER = "ingestd.lifecycle"
+"""The daemon's "started"/"stopped" lines: shown at every verbosity."""
+
+
 def configure_logging(
     verbosity: int, fmt: Literal["auto", "json", "text"] = "auto", stream: Any = None
 ) -> None:
@@ -92,3 +96,4 @@ def configure_logging(
     # ingestd logs its own poll and page events instead.
     for noisy in ("apscheduler", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    logging.getLogger(LIFECYCLE_LOGGER).setLevel(min(level, logging.INFO))

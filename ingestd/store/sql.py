@@ -14,6 +14,7 @@ none. The matching step runs under :meth:`Store.match_lock` (invariant 4).
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -1085,6 +1086,24 @@ def _plain(row: Any, skip: str | None = None) -> dict[str, Any]:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (no semicolons inside strings here)."""
+    """Split a migration script into statements (no semicolons inside strings here).
+
+    A ``CREATE TRIGGER … BEGIN … END`` holds semicolons of its own: it stays
+    one statement up to its ``END``.
+    """
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    pending: list[str] = []
+    for part in "\n".join(lines).split(";"):
+        pending.append(part)
+        text = ";".join(pending).strip()
+        if _TRIGGER.match(text) and not _TRIGGER_END.search(text):
+            continue
+        if text:
+            statements.append(text)
+        pending = []
+    return statements
+
+
+_TRIGGER = re.compile(r"CREATE\s+TRIGGER\b", re.IGNORECASE)
+_TRIGGER_END = re.compile(r"\bEND$", re.IGNORECASE)

@@ -161,9 +161,10 @@ feeds = ["{local_server.url("/meguetan/rss.xml")}"]
         [*command, "poll", "--once"], capture_output=True, text=True, timeout=120
     )
     assert polled.returncode == 0, polled.stderr
-    # The summary is the command's result: standard output, logs stay on stderr.
-    assert "2 articles stored" in polled.stdout
-    assert "0 entries wait for the next cycle" in polled.stdout
+    # The summary is the command's result: one line on standard output.
+    [summary] = polled.stdout.splitlines()
+    assert summary.startswith("polled 2 feeds") and "2 articles stored" in summary
+    assert "0 entries wait for the next cycle" in summary
     exported = subprocess.run(
         [*command, "export", "--format", "jsonl"], capture_output=True, text=True, timeout=60
     )

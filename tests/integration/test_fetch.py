@@ -547,6 +547,8 @@ def test_loopback_is_refused_by_default(server: LocalServer) -> None:
     server.route("/feed.xml", RSS, content_type="text/xml")
     error = fetch_error(server.url("/feed.xml"), limits=FetchLimits())
     assert error.kind == "blocked"
+    # The refusal names the setting that lifts it.
+    assert "[fetch] allow_private_addresses = true" in str(error)
     assert server.requests == []
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -361,7 +363,7 @@ EXPECTED_24H: dict[str, Any] = {
                     1.0,
                     (iso(10, 2), iso(10, 2), iso(10, 2)),
                     None,
-                    credits=("Source: AFP",),
+                    credits=("source line “Source: AFP” → AFP (afp.com)",),
                 ),
             ],
         },
@@ -573,7 +575,6 @@ def test_cli_outlet_by_domain_and_through_config(known_db: Path, tmp_path: Path)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--outlet", "Nowhere"], "no outlet 'Nowhere'; known outlets: Alpha, Beta, Delta"),
         (["--since", "yesterday"], "not a duration or date: 'yesterday'"),
         (["--since", "0h"], "duration must be positive"),
         (["--format", "pdf"], "'pdf' is not one of"),
@@ -608,8 +609,30 @@ def test_cli_db_must_be_an_ingestd_database_and_is_not_migrated(tmp_path: Path) 
 def test_cli_without_a_store_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["report"])
     assert result.exit_code == 2 and "needs --config" in result.output
-    result = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def _ingestd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingestd", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_missing_db_and_unknown_outlet_exit_1_with_one_line(known_db: Path, tmp_path: Path) -> None:
+    # The README's rule: a missing database or an unknown outlet exits 1, one line.
+    missing = _ingestd("report", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1
+    assert missing.stderr.splitlines() == [
+        f"ingestd: no ingestd database at {tmp_path / 'none.db'}"
+    ]
+    assert not (tmp_path / "none.db").exists()
+    unknown = _ingestd("report", "--db", str(known_db), "--outlet", "Nowhere")
+    assert unknown.returncode == 1
+    [line] = unknown.stderr.splitlines()
+    assert line.startswith("ingestd: unknown outlet 'Nowhere' (known outlets: Alpha, Beta, Delta")
 
 
 # -- the text format shows the same figures ---------------------------------
@@ -687,8 +710,8 @@ def test_text_shows_the_same_figures(known_db: Path, tmp_path: Path) -> None:
     chain = table_rows([line[3:] for line in first[2:]])
     assert [(r[0], r[1], r[2], r[4], r[5]) for r in chain] == [
         ("origin", "Wire", "", "", "+0s"),
-        ("copy/exact", "Alpha", "Wire", "1.00", "+1h00m"),
-        ("copy/partial", "Beta", "Alpha", "0.75", "+2h30m"),
+        ("exact copy", "Alpha", "Wire", "100.0%", "+1h00m"),
+        ("partial copy", "Beta", "Alpha", "75.0%", "+2h30m"),
     ]
     assert "+2d22h" in text  # Wire four -> Beta four
     assert "failing feeds: 1" in text

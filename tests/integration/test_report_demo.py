@@ -44,3 +44,29 @@ def test_report_of_the_demo_store_matches_the_ground_truth(tmp_path: Path) -> No
     assert edges == Counter((a["origin_outlet"], a["outlet"]) for a in copies)
     assert len(document["stories"]) == totals["syndicated_stories"]
     assert document["failing_feeds"] == [] and document["silent_feeds"] == []
+
+
+@pytest.mark.slow
+def test_demo_ends_by_pointing_at_serve_and_its_report_links_no_dead_server(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+    lines: list[str] = []
+    run_demo(db, 1, lines.append)
+    assert f"  ingestd serve --db {db}            # then open http://127.0.0.1:8080/" in lines
+    result = CliRunner().invoke(cli, ["report", "--db", str(db), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    # The demo's pages were served on 127.0.0.1 for the run only: no link to them.
+    assert 'href="http://127.0.0.1' not in result.output
+    # Outlet names are whole in the charts (never cut with an ellipsis).
+    assert "NewsPulse Daily</text>" in result.output
+    assert "The Northern Ledger</text>" in result.output
+    assert "…</text>" not in result.output
+    # Story 7's canonical-link credit is shown, not an empty credit column.
+    document = json.loads(
+        CliRunner().invoke(cli, ["report", "--db", str(db), "--format", "json"]).output
+    )
+    mural = next(s for s in document["stories"] if s["title"].startswith("Lost mural"))
+    copy = next(m for m in mural["members"] if m["role"] == "copy")
+    assert copy["via"] == "credit"
+    assert copy["credits"] and copy["credits"][0].startswith("canonical link “https://")

@@ -12,10 +12,16 @@ LEMONDE = {"name": "Le Monde", "domain": "lemonde.fr", "role": "original"}
 MEGUETAN = {"name": "Meguetan Infos", "domain": "meguetaninfos.com", "role": "aggregator"}
 
 
-def serve_seed(server: LocalServer) -> None:
+def serve_seed(server: LocalServer, *, lying_clock: bool = False) -> None:
+    """The seed pair; with ``lying_clock`` the repost claims to be 35 minutes older."""
     base = server.url("").rstrip("/")
     server.route("/lemonde/article.html", lemonde_page(base))
-    server.route("/meguetan/repost.html", meguetan_page(base))
+    repost = meguetan_page(base)
+    repost_date = "Thu, 13 Jan 2022 08:10:00 GMT"
+    if lying_clock:
+        repost = repost.replace(b"2022-01-13T08:10:00+00:00", b"2022-01-12T18:10:00+00:00")
+        repost_date = "Wed, 12 Jan 2022 18:10:00 GMT"
+    server.route("/meguetan/repost.html", repost)
     server.route(
         "/lemonde/rss.xml",
         rss(
@@ -30,7 +36,7 @@ def serve_seed(server: LocalServer) -> None:
         rss(
             base,
             "Meguetan Infos",
-            [("La Russie et l'OTAN", "/meguetan/repost.html", "Thu, 13 Jan 2022 08:10:00 GMT")],
+            [("La Russie et l'OTAN", "/meguetan/repost.html", repost_date)],
         ),
         content_type="application/rss+xml",
     )
@@ -100,3 +106,21 @@ def test_polling_twice_stores_nothing_twice(harness: Harness, local_server: Loca
     # No page was fetched again.
     assert [p for p in local_server.paths() if p.endswith(".html")] == page_requests
     check_one_story(harness)
+
+
+def test_origin_is_le_monde_by_its_credit_when_the_clock_lies(
+    harness: Harness, local_server: LocalServer
+) -> None:
+    # The repost claims a time before Le Monde's original: its bare `lemonde.fr`
+    # credit still names the origin, whatever the clocks say.
+    serve_seed(local_server, lying_clock=True)
+    harness.outlets = [
+        {**MEGUETAN, "feeds": [local_server.url("/meguetan/feed.xml")]},
+        {**LEMONDE, "feeds": [local_server.url("/lemonde/rss.xml")]},
+    ]
+    harness.poll()
+    story = check_one_story(harness)
+    assert story["origin_reason"] == "attribution"
+    copy = next(m for m in story["members"] if m["outlet"] == "Meguetan Infos")
+    origin = next(m for m in story["members"] if m["outlet"] == "Le Monde")
+    assert copy["published_at"] < origin["published_at"]

@@ -144,3 +144,27 @@ def test_start_up_failure_exits_1_with_one_clear_line(tmp_path: Path) -> None:
         == f"ingestd: metrics endpoint 127.0.0.1:{port}: [Errno 98] Address already in use"
     )
     assert [e["event"] for e in proc.events(strict=False)].count("stopped") == 1
+
+
+def test_without_verbose_the_daemon_logs_one_started_and_one_stopped_line(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    feed = EtagFeed(local_server, "quiet")
+    feed.add(1)
+    proc = DaemonProcess(
+        tmp_path,
+        config_text(
+            tmp_path / "ingestd.db",
+            [{"name": "Quiet", "domain": "quiet.example", "feeds": [feed.url]}],
+            schedule=FAST,
+        ),
+    )
+    proc.start(verbose=False)
+    try:
+        proc.wait_for(lambda: proc.count(ARTICLES) == 1, what="the article")
+        assert proc.stop(signal.SIGTERM) == 0
+    finally:
+        proc.close()
+    names = [e["event"] for e in proc.events()]
+    # Quiet by default (no per-poll lines), but it says when it came and went.
+    assert names == ["started", "stopped"]

@@ -141,15 +141,19 @@ def test_rendered_tree_draws_branches_and_evidence() -> None:
     )
     lines = render_story(detail)
     assert lines[0] == "Story 7: Story"
-    assert '             evidence: source "Source : AFP" → AFP (afp.example)' in lines
+    assert "             evidence: source line “Source : AFP” → AFP (afp.example)" in lines
     chain = lines[lines.index("Source chain:") + 1 :]
     assert chain[0] == "AFP — origin"
     assert chain[1] == "│   https://afp.example/1"
-    assert "├── Depeche — copy, similarity 1.00" in chain
-    assert "│       linked by credit (containment 1.00, jaccard 0.98)" in chain
-    assert '│       credit: with "avec AFP" → AFP (afp.example)' in chain
-    assert "└── Meguetan — copy, similarity 0.90" in chain
-    assert "        linked by similarity" in chain
+    assert "├── Depeche — copy, 100% of its text in its source" in chain
+    assert (
+        "│       copied from AFP, linked by its credit “with” credit “avec AFP” → AFP"
+        " (afp.example) (containment 1.00, Jaccard 0.98)"
+    ) in chain
+    assert "└── Meguetan — copy, 90% of its text in its source" in chain
+    assert any(
+        x.startswith("        copied from") and "similarity of the texts" in x for x in chain
+    )
     assert not any("\x1b[" in line for line in lines)
 
 
@@ -174,8 +178,11 @@ def test_json_nests_copies() -> None:
 
 def test_origin_facts_are_described() -> None:
     fact = {"kind": "earliest", "role": "original", "time": "2022-01-12T08:00:00", "words": 500}
-    assert describe_evidence(fact) == "earliest: time 2022-01-12T08:00:00, role original, 500 words"
-    assert describe_evidence({"kind": "only_member"}) == "only_member"
+    assert (
+        describe_evidence(fact)
+        == "earliest: published 2022-01-12T08:00:00, role original, 500 words"
+    )
+    assert describe_evidence({"kind": "only_member"}) == "only member"
 
 
 HOSTILE = "Breaking\x1b[2J\x1b]0;owned\x07 news\r\nline two\x9b31m"
@@ -203,8 +210,8 @@ def test_store_strings_lose_their_control_characters_but_emphasis_stays() -> Non
     assert not [line for line in unstyled if re.search(r"[\x00-\x1f\x7f-\x9f]", line)]
     cleaned = "Breaking [2J ]0;owned  news  line two 31m"
     assert lines[0] == f"\x1b[1mStory 7: {cleaned}\x1b[0m"
-    assert f'             evidence: source "Source : {cleaned}" → AFP' in lines
+    # The store strings are all there, cleaned, whatever words frame them.
+    assert any("evidence:" in line and f"Source : {cleaned}" in line for line in lines)
     assert any(line.endswith(f"title: copy {cleaned}") for line in lines)
-    assert any(line.endswith(f'credit: with "avec {cleaned}" → AFP [8m') for line in lines)
+    assert any(f"avec {cleaned}" in line and "AFP [8m" in line for line in lines)
     assert any("\x1b[1mDepeche [31m\x1b[0m — copy" in line for line in lines)
-    assert any(line.endswith("linked by credit [5m") for line in lines)

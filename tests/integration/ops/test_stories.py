@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from ingestd.cli import cli
+from ingestd.errors import StoreError
 from tests.integration.ops.site import Site, write_config
 
 
@@ -94,7 +98,7 @@ def test_show_draws_the_chain_with_evidence(site: Site) -> None:
     lines = result.out.splitlines()
     assert lines[0].startswith(f"Story {story_id}: Le coton au plus haut")
     assert "  origin     AFP (afp.com), by attribution" in lines
-    assert '             evidence: source "Source : AFP" → AFP (afp.com)' in lines
+    assert "             evidence: source line “Source : AFP” → AFP (afp.com)" in lines
     chain = lines[lines.index("Source chain:") + 1 :]
     assert chain[0] == "AFP — origin"
     members = site.sql(
@@ -104,15 +108,10 @@ def test_show_draws_the_chain_with_evidence(site: Site) -> None:
     )
     assert len(members) == 2
     for member in members:
-        head = f"{member['outlet']} — copy, similarity {member['similarity']:.2f}"
+        head = f"{member['outlet']} — copy, {member['similarity']:.0%} of its text in its source"
         assert any(line.endswith(head) and line[:4] in ("├── ", "└── ") for line in chain)
         assert any(line.endswith("    " + member["url"]) for line in chain)
-    # Under a member, whichever sibling comes last (the order members were ingested in).
-    assert any(
-        line
-        in (f'{stem}credit: with "avec AFP" → AFP (afp.com)' for stem in ("│       ", "        "))
-        for line in chain
-    )
+    assert any("“with” credit “avec AFP” → AFP (afp.com)" in x for x in chain)
     assert "\x1b[" not in result.out  # no colour when not a terminal
 
 
@@ -224,3 +223,17 @@ def test_the_real_command_line_in_a_subprocess(site: Site, tmp_path: Path) -> No
     )
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"ingestd: no ingestd database at {tmp_path / 'absent.db'}"
+
+
+def test_list_and_show_read_a_db_file_like_report(site: Site, tmp_path: Path) -> None:
+    story_id = afp_story(site)
+    db = site.db  # the site's SQLite file, named directly instead of by --config
+    listed = CliRunner().invoke(cli, ["stories", "list", "--db", str(db), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert story_id in {s["story_id"] for s in json.loads(listed.output)}
+    shown = CliRunner().invoke(cli, ["stories", "show", str(story_id), "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"Story {story_id}: ")
+    missing = CliRunner().invoke(cli, ["stories", "list", "--db", str(tmp_path / "none.db")])
+    assert isinstance(missing.exception, StoreError)
+    assert not (tmp_path / "none.db").exists()
