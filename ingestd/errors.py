@@ -14,6 +14,7 @@
     │   └── HostPausedError       the host asked us (Retry-After) to wait
     ├── FeedParseError       a feed document could not be parsed at all
     ├── WarcError            an import file is not a readable WARC archive
+    ├── QueryTooCostly       a web request's queries ran past their time budget
     └── ExtractionError      no article text could be extracted from a page
 
 Foreign exceptions (httpx, sqlite3, feedparser) are translated into these at
@@ -173,6 +174,10 @@ class ExtractionError(IngestdError):
 
 class WarcError(IngestdError):
     """The file is not a readable WARC (or ARC) archive."""
+
+
+class QueryTooCostly(IngestdError):
+    """A request's queries ran past their time budget and were stopped."""
 
 
 class OperatorError(IngestdError):

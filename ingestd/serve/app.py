@@ -41,7 +41,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ingestd import __version__
-from ingestd.errors import StoreError
+from ingestd.errors import QueryTooCostly, StoreError
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.ops.tree import StoryDetail, story_json
 from ingestd.report.html import template_environment
@@ -49,7 +49,7 @@ from ingestd.report.model import DEFAULT_MARGIN, SHARED_MARGIN, ReportThresholds
 from ingestd.report.rows import ArticleRef
 from ingestd.serve import queries
 from ingestd.serve.compare import Comparison, compare, known_outlets, paragraph_keys, side
-from ingestd.serve.queries import QueryTooCostly, StorePool
+from ingestd.serve.queries import StorePool
 from ingestd.serve.views import (
     BadRequest,
     ListRequest,

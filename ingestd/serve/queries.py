@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ingestd.errors import IngestdError, OperatorError, StoreError
+from ingestd.errors import OperatorError, QueryTooCostly, StoreError
 from ingestd.ops.stories import story_detail
 from ingestd.ops.tree import StoryDetail
 from ingestd.settings import sqlite_path
@@ -60,10 +60,6 @@ DEFAULT_BUDGET_S = 2.0
 """Time one request's queries may take before they are stopped."""
 
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class QueryTooCostly(IngestdError):
-    """A request's queries ran past their time budget and were stopped."""
 
 
 # -- read-only connections ------------------------------------------------

@@ -208,20 +208,12 @@ class Daemon:
                 raise
             feeds = len(self.scheduler.planned())
             self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
-            log.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
+            lifecycle.info(
+                "started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()}
+            )
             if reload_early:
                 self._on_reload_signal()
             await self._stop.wait()
-        try:
-            await self._start()
-        except BaseException:
-            await self._release()
-            log.error("stopped: start-up failed", extra={"event": "stopped", "exit_code": 1})
-            raise
-        feeds = len(self.scheduler.planned())
-        self.notifier.notify(READY=1, STATUS=f"polling {feeds} feeds")
-        lifecycle.info("started", extra={"event": "started", "feeds": feeds, "pid": os.getpid()})
-        await self._stop.wait()
         abandoned = await self._shutdown()
         self.state = RunState.STOPPED
         lifecycle.info(

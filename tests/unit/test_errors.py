@@ -25,6 +25,7 @@ SAMPLES: list[errors.IngestdError] = [
     errors.StoreError("no database"),
     errors.StoreUnavailableError("disk full"),
     errors.WarcError("not a WARC file"),
+    errors.QueryTooCostly("stories list: over 2.0 s"),
     errors.SchemaVersionError("schema 9 is newer than 3"),
     errors.FetchError("https://a.test/feed", "http_status", "503", status=503, retry_after=30.0),
     errors.BlockedAddressError("https://a.test/", "127.0.0.1 is loopback"),

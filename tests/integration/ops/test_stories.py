@@ -131,8 +131,13 @@ def test_show_prints_hostile_store_text_without_its_control_characters(site: Sit
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.out)
     cleaned = "Coton [2J ]0;owned  record fin"
     assert lines[0] == f"Story {story_id}: {cleaned}"
-    kind = evidence[0]["kind"]
-    assert f'             evidence: {kind} "Source : {cleaned}" → AFP (afp.com)' in lines
+    # The phrase is there, cleaned, in the evidence line (whatever words frame it).
+    assert any(
+        line.startswith("             evidence: ")
+        and f"Source : {cleaned}" in line
+        and line.endswith("→ AFP (afp.com)")
+        for line in lines
+    )
 
 
 def test_show_json_nests_copies_under_their_source(site: Site) -> None:

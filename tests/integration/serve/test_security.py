@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingestd.errors import StoreError
+from ingestd.errors import QueryTooCostly, StoreError
 from ingestd.serve import queries
 from ingestd.serve.app import CSP
-from ingestd.serve.queries import QueryTooCostly, StorePool, open_read_only
+from ingestd.serve.queries import StorePool, open_read_only
 from tests.support.postgres import pg_database
 from tests.support.reportstore import (
     ALPHA5_URL,
