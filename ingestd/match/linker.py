@@ -20,7 +20,12 @@ from ingestd.fingerprint.params import SignatureParams
 from ingestd.fingerprint.shingles import U32Array
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
-from ingestd.match.features import TextFeatures, build_features, prepare_text
+from ingestd.match.features import (
+    TextFeatures,
+    build_features,
+    choose_boilerplate,
+    prepare_text,
+)
 from ingestd.match.index import CandidateIndex
 from ingestd.match.origin import (
     ChainLink,
@@ -290,13 +295,14 @@ class Linker:
         prepared = prepare_text(paragraphs)  # each paragraph normalised once
         counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
         needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
-        boilerplate = {key for key, count in counts.items() if count >= needed}
+        boilerplate = choose_boilerplate(prepared.keys, counts, needed)
         return build_features(
             prepared,
             boilerplate=boilerplate,
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,
             thresholds=self.thresholds,
+            outlet_id=outlet_id,
         )
 
     def _stored_features(self, article_id: int) -> TextFeatures | None:
