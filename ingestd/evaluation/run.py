@@ -96,10 +96,13 @@ def run_eval(
     predicted: dict[str, Hashable] = {}
     predicted_origin: dict[Hashable, str] = {}
     texts: dict[str, str] = {}
+    derived: dict[str, str | None] = {}
     for story in stories:
         predicted_origin[story["story_id"]] = story["origin_outlet"]
         for member in story["members"]:
             predicted[path_of(member["url"])] = story["story_id"]
+            source = member.get("derived_from")
+            derived[path_of(member["url"])] = path_of(source) if source else None
     with_text = _stored_texts(db)
     for url, text in with_text.items():
         texts[path_of(url)] = text
@@ -143,6 +146,16 @@ def run_eval(
     )
     if ours_origin[2]:
         echo("origin wrong for: " + ", ".join(map(str, ours_origin[2])))
+    chained = [p for p, label in labels.items() if label["derived_from"] and p in derived]
+    chain_right = [p for p in chained if derived[p] == labels[p]["derived_from"]]
+    chain_accuracy = len(chain_right) / len(chained) if chained else 1.0
+    echo(
+        f"source chain: {len(chain_right)} of {len(chained)} copies derive from the member"
+        f" they were copied from ({chain_accuracy:.4f})"
+    )
+    for path in sorted(set(chained) - set(chain_right))[:10]:
+        echo(f"  derived_from wrong: {path} -> {derived[path]} (copied from "
+             f"{labels[path]['derived_from']})")  # fmt: skip
     languages = _per_language(
         labels, truth, predicted, predicted_origin, expected_origin, syndicated,
         baselines["whitespace words"],
@@ -176,6 +189,7 @@ def run_eval(
         },
         "origin_wrong": [str(story) for story in ours_origin[2]],
         "languages": languages,
+        "chain_accuracy": chain_accuracy,
     }
 
 

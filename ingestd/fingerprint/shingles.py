@@ -28,7 +28,7 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 #   quote right after the stop stays with its sentence (「はい。」);
 # - Arabic ؟ and Urdu ۔, Devanagari danda । and double danda ॥, Khmer ។ and
 #   Myanmar ။, spaces optional.
-_CJK_CLOSE = "」』”’)\""
+_CJK_CLOSE = '」』”’)"'
 _SENTENCE_END = re.compile(
     r"(?<=[.!?…])[\"»”’)]*\s+"
     rf"|(?:(?<=。[{_CJK_CLOSE}])|(?<=。)(?![{_CJK_CLOSE}]))\s*"

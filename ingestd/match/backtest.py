@@ -151,8 +151,7 @@ def _signature_summary(rows: list[sqlite3.Row]) -> str:
     older = sum(n for label, n in versions.items() if label != current)
     listed = ", ".join(f"{n} {label}" for label, n in sorted(versions.items()))
     return (
-        f"stored signatures: {listed}; replayed with {current}"
-        f" ({older} made with other parameters)"
+        f"stored signatures: {listed}; replayed with {current} ({older} made with other parameters)"
     )
 
 

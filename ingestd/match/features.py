@@ -8,7 +8,7 @@ two texts look alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,9 @@ class TextFeatures:
     lead_keys: tuple[int, ...]
     paragraph_keys: tuple[int, ...]
     full_text_hash: int = 0
+    # The publishing outlet, when known: one outlet tells one story once, so
+    # two of its texts are one story only as a re-post or an update.
+    outlet_id: int | None = None
 
     @property
     def size(self) -> int:
@@ -82,7 +85,7 @@ class TextFeatures:
 # in outlet-specific forms: they must not count as shared or unshared text.
 # CJK stops and closing brackets (。！？」』）), Arabic ؟ and Urdu ۔,
 # Devanagari । ॥, Khmer ។ and Myanmar ။ end prose too.
-_PROSE_END = frozenset('.!?…»"”’):;' "。！？」』）｡" "؟۔" "।॥" "។။")
+_PROSE_END = frozenset('.!?…»"”’):;。！？」』）｡؟۔।॥។။')
 _LONG_PARAGRAPH_WORDS = 25
 # Thai and Lao put no stop at a paragraph's end and few spaces inside it:
 # there a paragraph is long by its characters in unspaced scripts (a Thai
@@ -103,6 +106,27 @@ def is_prose(paragraph: str) -> bool:
     return len(_UNSPACED_CHAR.findall(text)) >= _LONG_PARAGRAPH_UNSPACED_CHARS
 
 
+def choose_boilerplate(keys: Sequence[int], counts: Mapping[int, int], needed: int) -> set[int]:
+    """The paragraph keys to treat as the outlet's boilerplate.
+
+    ``counts`` says in how many stored articles of the outlet each paragraph
+    appears; ``needed`` is the count that makes boilerplate. When that would
+    take away half the text or more, the repeated paragraphs are not chrome
+    but the outlet's own earlier text of this story (a double post, an
+    update under a new URL): only paragraphs seen more often than the
+    story's own stay boilerplate (the newsletter box every article carries).
+    """
+    chosen = {key for key, count in counts.items() if count >= needed}
+    distinct = set(keys)
+    removed = sorted(counts[key] for key in distinct & chosen)
+    if len(removed) >= 2 and 2 * len(removed) >= len(distinct):
+        # The story's own paragraphs make up most of what repeats: chrome is
+        # what repeats more often than they do.
+        typical = removed[len(removed) // 2]
+        return {key for key, count in counts.items() if count > max(typical, needed)}
+    return chosen
+
+
 def build_features(
     paragraphs: Sequence[str] | PreparedText,
     *,
@@ -110,8 +134,9 @@ def build_features(
     credit_paragraphs: Collection[int],
     params: SignatureParams,
     thresholds: Thresholds,
+    outlet_id: int | None = None,
 ) -> TextFeatures:
-    """Features of a text given as paragraphs.
+    """Features of a text given as paragraphs (published by ``outlet_id``, when known).
 
     ``boilerplate`` holds paragraph keys known as the outlet's boilerplate;
     ``credit_paragraphs`` the indexes of paragraphs that are only a credit.
@@ -157,4 +182,5 @@ def build_features(
         lead_keys=tuple(dict.fromkeys(lead[: thresholds.lead_sentences])),
         paragraph_keys=all_keys,
         full_text_hash=prepared.full_text_hash,
+        outlet_id=outlet_id,
     )

@@ -25,14 +25,19 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
-from ingestd.match.features import TextFeatures, build_features, prepare_text
+from ingestd.match.features import (
+    TextFeatures,
+    build_features,
+    choose_boilerplate,
+    prepare_text,
+)
 from ingestd.match.index import CandidateIndex, Probe, decode_features
 from ingestd.match.origin import (
     ChainLink,
@@ -358,13 +363,14 @@ class Linker:
         prepared = prepare_text(paragraphs)  # each paragraph normalised once
         counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
         needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
-        boilerplate = {key for key, count in counts.items() if count >= needed}
+        boilerplate = choose_boilerplate(prepared.keys, counts, needed)
         return build_features(
             prepared,
             boilerplate=boilerplate,
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,
             thresholds=self.thresholds,
+            outlet_id=outlet_id,
         )
 
     def _stored_features(self, article_ids: Sequence[int]) -> dict[int, TextFeatures]:
@@ -383,8 +389,9 @@ class Linker:
                 found[article_id] = cached
             else:
                 missing.append(article_id)
-        for article_id, blob in self.store.index_features(missing).items():
-            features = decode_features(blob)
+        for article_id, (blob, outlet_id) in self.store.index_features(missing).items():
+            # The outlet decides same-outlet rules (an update, not a follow-up).
+            features = replace(decode_features(blob), outlet_id=outlet_id)
             found[article_id] = features
             self._remember(article_id, features)
         return found

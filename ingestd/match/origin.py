@@ -247,6 +247,45 @@ def _containment(
     return share, edge.jaccard
 
 
+# How much more of a copy's text one earlier member must hold than another
+# for the copy to be taken from it: the other member's own changes (word
+# edits, inserted lines) are carried. Two independent copies that happen to
+# make one same word change differ by about 0.015.
+_CARRIED_CHANGES_MARGIN = 0.03
+
+
+def _carries_changes(
+    member: MemberFacts,
+    candidate: MemberFacts,
+    other: MemberFacts,
+    edges: Mapping[tuple[int, int], EdgeScore],
+) -> bool:
+    """Whether ``member`` holds clearly more of ``candidate``'s text than of ``other``'s."""
+    mine = _containment(member, candidate, edges)
+    theirs = _containment(member, other, edges)
+    if mine is None:
+        return False
+    return theirs is None or mine[0] >= theirs[0] + _CARRIED_CHANGES_MARGIN
+
+
+def _carrier(
+    member: MemberFacts,
+    credited: MemberFacts,
+    earlier: Sequence[MemberFacts],
+    edges: Mapping[tuple[int, int], EdgeScore],
+) -> MemberFacts | None:
+    """An earlier member whose changes ``member`` carries, rather than the credited one."""
+    best: tuple[float, float] | None = None
+    found: MemberFacts | None = None
+    for candidate in earlier:
+        if candidate is credited or not _carries_changes(member, candidate, credited, edges):
+            continue
+        measured = _containment(member, candidate, edges)
+        if measured is not None and (best is None or measured > best):
+            best, found = measured, candidate
+    return found
+
+
 def _link_copy(
     member: MemberFacts,
     earlier: Sequence[MemberFacts],
@@ -273,6 +312,21 @@ def _link_copy(
             key = (round(measured[0], 2), measured[1])
             if best is None or key > best:
                 best, chosen, via = key, candidate, "similarity"
+        # Between equally good sources the origin wins: a copy that shows no
+        # sign of having passed through another copy came from the origin.
+        origin_member = next((m for m in earlier if m.article_id == origin.origin_article_id), None)
+        if (
+            chosen is not None
+            and origin_member is not None
+            and chosen is not origin_member
+            and not _carries_changes(member, chosen, origin_member, edges)
+        ):
+            chosen = origin_member
+    elif (carrier := _carrier(member, chosen, earlier, edges)) is not None:
+        # The credit names an outlet (often the origin, its line kept by a
+        # copier of a copy), but the text carries another member's own
+        # changes (its edits, its added lines): that member is the source.
+        chosen, via = carrier, "carried_changes"
     if chosen is None and earlier:
         chosen, via = earlier[0], "first_member"
     if chosen is None:

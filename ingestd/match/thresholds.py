@@ -51,6 +51,15 @@ class Thresholds:
     # found in the other text (word edits leave most shingles intact).
     paragraph_covered_share: float = 0.5
 
+    # Two texts of ONE outlet ----------------------------------------------
+    # An outlet tells a story once: two of its texts are one story when one
+    # is a re-post (exact) or an edited version (near-duplicate) of the
+    # other, or an update under a new URL that keeps the first version whole
+    # and adds to it: the leads align and at least this share of the shorter
+    # text is in the longer. A follow-up that reuses 40-60 % of an earlier
+    # piece's background under a new headline and lead is another story.
+    same_outlet_min_containment: float = 0.8
+
     # Boilerplate ---------------------------------------------------------
     # A paragraph seen in this many articles of one outlet is that
     # outlet's boilerplate (newsletter pitch, "Lire aussi", a credit line)

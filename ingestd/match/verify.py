@@ -102,6 +102,10 @@ def verify(a: TextFeatures, b: TextFeatures, thresholds: Thresholds) -> Verdict:
         return Verdict(True, "exact", score)
     if score.jaccard >= thresholds.near_duplicate_jaccard:
         return Verdict(True, "near_duplicate", score)
+    if a.outlet_id is not None and a.outlet_id == b.outlet_id:
+        if score.lead_aligned and score.containment >= thresholds.same_outlet_min_containment:
+            return Verdict(True, "same_outlet_update", score)
+        return Verdict(False, "same_outlet_follow_up", score)
     if score.containment >= thresholds.min_containment and score.coverage >= (
         thresholds.min_containment
     ):

@@ -158,7 +158,7 @@ class ArticlesAndIndex(Protocol):
         """Indexed articles since ``since`` sharing a key or the text hash (one query)."""
         ...
 
-    def index_features(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+    def index_features(self, article_ids: Sequence[int]) -> dict[int, tuple[bytes, int]]:
         """Stored verification features of indexed articles."""
         ...
 

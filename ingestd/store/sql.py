@@ -655,16 +655,17 @@ class Store:
             for r in rows
         ]
 
-    def index_features(self, article_ids: Sequence[int]) -> dict[int, bytes]:
-        """The stored verification features of indexed articles."""
+    def index_features(self, article_ids: Sequence[int]) -> dict[int, tuple[bytes, int]]:
+        """The stored verification features of indexed articles, with their outlet."""
         if not article_ids:
             return {}
         marks = ",".join("?" * len(article_ids))
         rows = self._driver.execute(
-            f"SELECT article_id, features FROM store_index_articles WHERE article_id IN ({marks})",
+            "SELECT i.article_id, i.features, a.outlet_id FROM store_index_articles i"
+            f" JOIN store_articles a ON a.id = i.article_id WHERE i.article_id IN ({marks})",
             tuple(article_ids),
         )
-        return {int(r[0]): bytes(r[1]) for r in rows}
+        return {int(r[0]): (bytes(r[1]), int(r[2])) for r in rows}
 
     def index_high_water(self) -> datetime | None:
         """The latest first-seen time in the index (the stream's clock), or None."""

@@ -329,3 +329,14 @@ def test_the_store_implements_its_documented_protocols(store: Store) -> None:
 
     for protocol in (FeedsAndEntries, ArticlesAndIndex, Stories, MatchStore):
         assert isinstance(store, protocol), protocol.__name__
+
+
+def test_stored_features_keep_their_outlet_for_same_outlet_rules(store: Store) -> None:
+    ids = ready(store)
+    origin = link(linker(store), ids["origin.example"], "https://origin.example/a", ORIGINAL, T0)
+    # A fresh process (empty cache) reads the features from the store: the
+    # outlet must come with them, or same-outlet updates and follow-ups are
+    # judged as if two outlets had published them.
+    fresh = linker(store)
+    [features] = fresh._stored_features([origin.article_id]).values()
+    assert features.outlet_id == ids["origin.example"]

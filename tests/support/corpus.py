@@ -101,7 +101,17 @@ _WIRE_ONLY_FORMS = frozenset({"avec", "dateline", "paren", "copyright"})
 _NON_WIRE_FORMS = frozenset({"read_more", "first_appeared", "paru_dans"})
 _FORM_LANG = {"avec": "fr", "paru_dans": "fr", "first_appeared": "en"}
 
-HARD_NEGATIVE_KINDS: tuple[str, ...] = ("same_event", "shared_quote", "formulaic")
+HARD_NEGATIVE_KINDS: tuple[str, ...] = ("same_event", "shared_quote", "formulaic", "follow_up")
+
+# Hand-made cases (base articles of the "cases" group, planned on their own
+# random stream, with none of the random top-ups): what each adds.
+CASE_KINDS: tuple[str, ...] = (
+    "update_new_url",  # the origin outlet re-publishes under a new URL: first version + more
+    "double_post",  # the origin outlet posts the same text twice, under two URLs
+    "origin_page_missing",  # the origin's feed lists it, its page answers 404; copies credit it
+    "ad_link",  # copies carry an affiliate short link on its own line
+    "keeps_source_credit",  # C copies B whole, B's credit line naming the origin included
+)
 
 # How many copies a story gets. Weighted towards one or two: most stories are
 # reposted a little, a few a lot; briefs are rarely worth copying.
@@ -426,6 +436,14 @@ class BaseArticle:
     dateline: str | None = None
     hard_negative: HardNegative | None = None
     in_corpus: bool = True
+    # Hand-made cases (see CASE_KINDS); "group" is "cases" for them.
+    group: str = "classic"
+    copies: int | None = None  # exactly this many copies (bounded by the copiers)
+    update: Mapping[str, Any] | None = None  # {"after_minutes", "title", "added": [...]}
+    double_post: Mapping[str, Any] | None = None  # {"after_minutes"}
+    origin_page_missing: bool = False
+    ad_link: str | None = None
+    chain_via_edits: bool = False
 
     @property
     def words(self) -> int:
@@ -504,6 +522,8 @@ class Corpus:
     seed: int
     templates: Mapping[str, str]
     template_options: Mapping[str, Mapping[str, str]]
+    # Feed entries whose page answers 404 (an origin that is gone).
+    missing: tuple[CorpusArticle, ...] = ()
 
     def outlet(self, key: str) -> Outlet:
         """The outlet with this key."""
@@ -540,8 +560,12 @@ class Corpus:
         for outlet in self.outlets:
             mine = by_outlet[outlet.key]
             routes[f"/{outlet.key}/"] = ("text/html; charset=utf-8", self._home(outlet, mine, base))
+            listed = sorted(
+                [*mine, *(a for a in self.missing if a.outlet == outlet.key)],
+                key=lambda a: (a.published, a.path),
+            )
             for feed in outlet.feeds:
-                chosen = [a for a in mine if not feed.topics or a.topic in feed.topics]
+                chosen = [a for a in listed if not feed.topics or a.topic in feed.topics]
                 if feed.format == "rss":
                     body, ctype = self._rss(outlet, feed, chosen, base), "application/rss+xml"
                 else:
@@ -859,6 +883,13 @@ def _load_base(spec_dir: Path, outlets: Mapping[str, Outlet]) -> tuple[BaseArtic
                     dateline=item.get("dateline"),
                     hard_negative=HardNegative(hn["kind"], hn["group"]) if hn else None,
                     in_corpus=bool(item.get("in_corpus", True)),
+                    group=item.get("group", "classic"),
+                    copies=item.get("copies"),
+                    update=item.get("update"),
+                    double_post=item.get("double_post"),
+                    origin_page_missing=bool(item.get("origin_page_missing", False)),
+                    ad_link=item.get("ad_link"),
+                    chain_via_edits=bool(item.get("chain_via_edits", False)),
                 )
             )
     ids = [a.id for a in articles]
@@ -908,8 +939,15 @@ def build_corpus(spec_dir: Path, seed: int = DEFAULT_SEED) -> Corpus:
     copies: list[CorpusArticle] = []
     # French and English share the seed's stream; each other language has its
     # own, so that one language's stories never move another's copies.
-    groups = [("classic", [b for b in base if b.lang not in OTHER_LANGUAGES])]
-    groups += [(lang, [b for b in base if b.lang == lang]) for lang in OTHER_LANGUAGES]
+    groups = [
+        ("classic", [b for b in base if b.lang not in OTHER_LANGUAGES and b.group == "classic"])
+    ]
+    groups += [
+        (lang, [b for b in base if b.lang == lang and b.group == "classic"])
+        for lang in OTHER_LANGUAGES
+    ]
+    groups.append(("cases", [b for b in base if b.group == "cases"]))
+    missing: list[CorpusArticle] = []
     for name, group in groups:
         if not group:
             continue
@@ -917,10 +955,16 @@ def build_corpus(spec_dir: Path, seed: int = DEFAULT_SEED) -> Corpus:
         langs = {b.lang for b in group}
         group_outlets = [o for o in outlets if o.lang in langs]
         for b in group:
-            if b.in_corpus:
+            if b.in_corpus and not b.origin_page_missing:
                 origins[b.id] = _make_original(b, by_key[b.outlet], rng, paths)
-        plans = _plan_copies(group, group_outlets, by_key, origins, rng)
+            elif b.origin_page_missing:
+                missing.append(_make_original(b, by_key[b.outlet], rng, paths))
+        special = name == "cases"
+        plans = _plan_copies(group, group_outlets, by_key, origins, rng, special=special)
         copies += [_realize(plan, group, by_key, origins, rng, paths) for plan in plans]
+        for b in group:
+            if b.id in origins:
+                copies += _same_outlet_reposts(b, origins[b.id], by_key[b.outlet], rng, paths)
 
     articles = sorted([*origins.values(), *copies], key=lambda a: (a.published, a.path))
     corpus = Corpus(
@@ -929,6 +973,7 @@ def build_corpus(spec_dir: Path, seed: int = DEFAULT_SEED) -> Corpus:
         seed=seed,
         templates=templates,
         template_options=options,
+        missing=tuple(missing),
     )
     _check(corpus)
     return corpus
@@ -993,7 +1038,11 @@ def _plan_copies(
     by_key: Mapping[str, Outlet],
     origins: Mapping[str, CorpusArticle],
     rng: random.Random,
+    *,
+    special: bool = False,
 ) -> list[_Plan]:
+    """Who copies what, and how. ``special``: the hand-made cases, planned as
+    written (no chains, early copies or top-ups added at random)."""
     form_uses: Counter[str] = Counter()
     plans: list[_Plan] = []
     carriers: dict[str, set[str]] = {b.id: {b.outlet} for b in base}
@@ -1009,8 +1058,9 @@ def _plan_copies(
     for b in base:
         origin_outlet = by_key[b.outlet]
         candidates = _copiers(b, origin_outlet, outlets)
-        if not b.in_corpus:
-            # The absent-origin story: two copies crediting the agency.
+        if not b.in_corpus or b.origin_page_missing:
+            # The absent-origin story: two copies crediting the agency (or the
+            # outlet whose page is gone).
             chosen = rng.sample(candidates, 2)
             for copier in chosen:
                 plan = _Plan(b, copier, "source", attributed=origin_outlet)
@@ -1025,6 +1075,8 @@ def _plan_copies(
             # times, so each language has enough same-story pairs to score.
             weights = _OTHER_COPY_WEIGHTS
         count = min(rng.choices(_COPY_COUNTS, weights)[0], len(candidates))
+        if b.copies is not None:
+            count = min(b.copies, len(candidates))
         for copier in rng.sample(candidates, count):
             probabilities = _P_AGGREGATOR if copier.role is OutletRole.AGGREGATOR else _P_ORIGINAL
             form = None if rng.random() < probabilities["no_attribution"] else "pending"
@@ -1037,6 +1089,14 @@ def _plan_copies(
             _roll_flags(plan, rng, origin_present=True)
             plans.append(plan)
             carriers[b.id].add(copier.key)
+        if b.chain_via_edits:
+            plans.append(_chain_via_edits(plans[-1], outlets, carriers[b.id], rng, by_key))
+            carriers[b.id].add(plans[-1].copier.key)
+
+    if special:
+        for plan in plans:
+            plan.delay_minutes = _delay(plan, rng)
+        return sorted(plans, key=lambda p: p.source_plan is not None)
 
     # Copies of copies: B is a cut, attributed aggregator copy of an
     # original outlet's story; C reposts B and credits B.
@@ -1116,6 +1176,70 @@ def _plan_copies(
         plan.delay_minutes = _delay(plan, rng)
     # Copies of copies last, so that their source is built first.
     return sorted(plans, key=lambda p: p.source_plan is not None)
+
+
+def _chain_via_edits(
+    b_plan: _Plan,
+    outlets: Sequence[Outlet],
+    carriers: set[str],
+    rng: random.Random,
+    by_key: Mapping[str, Outlet],
+) -> _Plan:
+    """B edits words, inserts a promo and credits the origin; C copies B whole, credit included.
+
+    C's only credit names the origin, but its text carries B's changes: its
+    source is B.
+    """
+    origin_outlet = by_key[b_plan.base.outlet]
+    b_plan.form, b_plan.attributed = "source", origin_outlet
+    b_plan.flags = {"word_subst", "ad_insert"}
+    free = [
+        o
+        for o in outlets
+        if o.role is OutletRole.AGGREGATOR
+        and o.lang == b_plan.base.lang
+        and o.key not in carriers
+        and o.key != b_plan.copier.key
+    ]
+    c_plan = _Plan(b_plan.base, rng.choice(free), None, source_plan=b_plan)
+    c_plan.flags = {"copy_of_copy", "keeps_source_credit"}
+    c_plan.attributed = origin_outlet
+    return c_plan
+
+
+def _same_outlet_reposts(
+    b: BaseArticle, origin: CorpusArticle, outlet: Outlet, rng: random.Random, paths: set[str]
+) -> list[CorpusArticle]:
+    """The origin outlet's own second URLs for a story: an update, a double post."""
+    made = []
+    for kind, spec in (("update_new_url", b.update), ("double_post", b.double_post)):
+        if spec is None:
+            continue
+        published = origin.published + timedelta(minutes=int(spec["after_minutes"]))
+        title = str(spec.get("title") or origin.title)
+        paragraphs = (*origin.paragraphs, *spec.get("added", ()))
+        url_path = _url_path(outlet, title, published, b.topic, rng, paths)
+        made.append(
+            CorpusArticle(
+                path=f"/{outlet.key}{url_path}",
+                outlet=outlet.key,
+                url_path=url_path,
+                title=title,
+                paragraphs=paragraphs,
+                published=published,
+                canonical_url=outlet.canonical(url_path),
+                story=b.id,
+                is_origin=False,
+                derived_from_path=origin.path,
+                transforms=(kind,),
+                lang=b.lang,
+                author=origin.author,
+                topic=b.topic,
+                origin_outlet=outlet.name,
+                hard_negative=origin.hard_negative,
+            )
+        )
+    return made
 
 
 def _roll_flags(plan: _Plan, rng: random.Random, origin_present: bool) -> None:
@@ -1243,6 +1367,8 @@ def _realize(
     flags = plan.flags
     transforms: list[str] = []
 
+    if "keeps_source_credit" in flags and source is not None:
+        return _keep_source_whole(plan, source, origin_outlet, rng, paths)
     core = list(plan.source_plan.core if plan.source_plan else b.paragraphs)
     title = source.title if source else b.title
     if "truncate" in flags:
@@ -1310,6 +1436,11 @@ def _realize(
             inserted = [i + 1 if i >= position else i for i in inserted] + [position]
         transforms.append("ad_insert")
 
+    if b.ad_link:
+        # An affiliate short link on its own line, before the credit.
+        paragraphs.append(b.ad_link)
+        inserted.append(len(paragraphs) - 1)
+        transforms.append("ad_link")
     credited = plan.attributed
     attribution_line: str | None = None
     source_link: str | None = None
@@ -1395,9 +1526,44 @@ def _realize(
     return article
 
 
+def _keep_source_whole(
+    plan: _Plan, source: CorpusArticle, origin_outlet: Outlet, rng: random.Random, paths: set[str]
+) -> CorpusArticle:
+    """C: B's page text whole (B's promos and its credit of the origin included)."""
+    b, copier = plan.base, plan.copier
+    plan.core = plan.source_plan.core if plan.source_plan else ()
+    published = source.published + timedelta(minutes=plan.delay_minutes)
+    url_path = _url_path(copier, source.title, published, b.topic, rng, paths)
+    article = CorpusArticle(
+        path=f"/{copier.key}{url_path}",
+        outlet=copier.key,
+        url_path=url_path,
+        title=source.title,
+        paragraphs=source.paragraphs,
+        published=published,
+        canonical_url=copier.canonical(url_path),
+        story=b.id,
+        is_origin=False,
+        derived_from_path=source.path,
+        transforms=("copy_of_copy", "keeps_source_credit", "attribution:source"),
+        lang=b.lang,
+        author=copier.house_author,
+        topic=b.topic,
+        origin_outlet=origin_outlet.name,
+        attributed_to=source.attributed_to,
+        attribution_line=source.attribution_line,
+        inserted=source.inserted,
+        hard_negative=source.hard_negative,
+    )
+    plan.built = article
+    return article
+
+
 def _check(corpus: Corpus) -> None:
     seen: set[tuple[str, str]] = set()
     for a in corpus.articles:
+        if {"update_new_url", "double_post"} & set(a.transforms):
+            continue  # the origin outlet's own second URL for its story
         if (a.story, a.outlet) in seen:
             raise ValueError(f"{a.story}: outlet {a.outlet} carries the story twice")
         seen.add((a.story, a.outlet))
@@ -1643,7 +1809,8 @@ def stats_markdown(stats: Mapping[str, Any]) -> str:
         f"Built with seed {stats['seed']}: {stats['articles']} articles "
         f"({stats['originals']} originals, {stats['copies']} copies) in {stats['stories']} "
         f"stories over {stats['outlets']} outlets; {stats['briefs']} originals are short briefs; "
-        f"{stats['absent_origin_stories']} story has its origin absent from the corpus.",
+        f"{stats['absent_origin_stories']} stories have their origin absent from the corpus"
+        " (an agency dispatch never served, a page that answers 404).",
         "",
         "| language | articles |",
         "|---|---|",

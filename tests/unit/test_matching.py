@@ -205,12 +205,52 @@ def test_credit_decides_the_parent() -> None:
     b = member(2, "B", "b.example", None, 1)
     credit = Credit("source", "Source : A", "a.example", "A", "A")
     c = member(3, "C", "c.example", None, 2, credits=(credit,))
-    edges = {(2, 3): EdgeScore(0.99, 0.99, 0.99), (1, 3): EdgeScore(0.6, 0.7, 0.7)}
+    # C holds about as much of A as of B: its credit decides.
+    edges = {(2, 3): EdgeScore(0.99, 0.99, 0.99), (1, 3): EdgeScore(0.97, 0.98, 0.98)}
     chain = {
         link.article_id: link
         for link in build_chain([origin, b, c], choose_origin([origin, b, c]), edges)
     }
     assert chain[3].derived_from == 1 and chain[3].evidence["via"] == "credit"
+
+
+def test_carried_changes_beat_a_kept_credit_of_the_origin() -> None:
+    # C kept B's "Source : A" line, but its text carries B's own edits and
+    # inserted lines (C holds all of B, only 90 % of A): C was copied from B.
+    origin = member(1, "A", "a.example", None, 0)
+    credit = Credit("source", "Source : A", "a.example", "A", "A")
+    b = member(2, "B", "b.example", None, 1, credits=(credit,))
+    c = member(3, "C", "c.example", None, 2, credits=(credit,))
+    edges = {
+        (1, 2): EdgeScore(0.88, 0.9, 0.9),
+        (2, 3): EdgeScore(1.0, 1.0, 1.0),
+        (1, 3): EdgeScore(0.88, 0.9, 0.9),
+    }
+    chain = {
+        link.article_id: link
+        for link in build_chain([origin, b, c], choose_origin([origin, b, c]), edges)
+    }
+    assert chain[2].derived_from == 1 and chain[2].evidence["via"] == "credit"
+    assert chain[3].derived_from == 2 and chain[3].evidence["via"] == "carried_changes"
+
+
+def test_equally_good_sources_give_the_origin() -> None:
+    # Two copies of A with the same text and no credit: the later one holds
+    # B as well as A (B has a higher Jaccard with it), but shows no change of
+    # B's own: it comes from A.
+    origin = member(1, "A", "a.example", None, 0, words=800)
+    b = member(2, "B", "b.example", None, 1, words=400)
+    c = member(3, "C", "c.example", None, 2, words=400)
+    edges = {
+        (1, 2): EdgeScore(0.5, 0.5, 1.0),
+        (1, 3): EdgeScore(0.5, 0.5, 1.0),
+        (2, 3): EdgeScore(1.0, 1.0, 1.0),
+    }
+    chain = {
+        link.article_id: link
+        for link in build_chain([origin, b, c], choose_origin([origin, b, c]), edges)
+    }
+    assert chain[3].derived_from == 1
 
 
 def test_headlines_bylines_and_date_lines_do_not_count() -> None:
