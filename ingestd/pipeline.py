@@ -63,13 +63,22 @@ MAX_PAGE_ATTEMPTS = 5
 INTERNAL_ERROR = "internal"
 
 
-def _per_item(error: Exception) -> bool:
-    """Whether an unexpected error belongs to the item being handled.
+def _log_unexpected(error: Exception, item: str, extra: dict[str, str]) -> None:
+    """Log an unexpected error of one feed or entry once, with its traceback.
 
-    Errors of the process itself (the store unusable, memory exhausted) are
-    not: they stop the process, for its supervisor to restart it.
+    Errors of the process itself (the store unusable, memory exhausted) do
+    not belong to the item: they are raised again, to stop the process for
+    its supervisor to restart it.
     """
-    return not isinstance(error, StoreUnavailableError | MemoryError)
+    if isinstance(error, StoreUnavailableError | MemoryError):
+        raise error
+    log.error(
+        "%s failed unexpectedly: %r",
+        item,
+        error,
+        exc_info=error,
+        extra={**extra, "kind": INTERNAL_ERROR},
+    )
 
 
 class StoreAccess(Protocol):
@@ -314,17 +323,8 @@ class Ingestor:
         """
         try:
             return await self._poll_feed(feed)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            if not _per_item(error):
-                raise
-            log.error(
-                "feed failed unexpectedly: %r",
-                error,
-                exc_info=error,
-                extra={"event": "feed_failed", "feed": feed.url, "kind": INTERNAL_ERROR},
-            )
+        except Exception as error:  # CancelledError is no Exception: it propagates
+            _log_unexpected(error, "feed", {"event": "feed_failed", "feed": feed.url})
             return await self._feed_failed(feed, error)
 
     async def _poll_feed(self, feed: FeedRow) -> PollOutcome:
@@ -435,17 +435,8 @@ class Ingestor:
         """
         try:
             return await self._ingest_entry(entry)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            if not _per_item(error):
-                raise
-            log.error(
-                "entry failed unexpectedly: %r",
-                error,
-                exc_info=error,
-                extra={"event": "page_failed", "article": entry.url, "kind": INTERNAL_ERROR},
-            )
+        except Exception as error:  # CancelledError is no Exception: it propagates
+            _log_unexpected(error, "entry", {"event": "page_failed", "article": entry.url})
             return await self._entry_failed(entry, error)
 
     async def _ingest_entry(self, entry: PendingEntry) -> EntryOutcome:
