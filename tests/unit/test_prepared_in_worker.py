@@ -138,3 +138,38 @@ def test_the_linker_ignores_a_preparation_of_other_text(articles: list[Extracted
         outlet_id=1,
     )
     assert same(got, want)
+
+
+def reference_found(paragraph: np.ndarray, other: np.ndarray) -> int:
+    return int(np.isin(paragraph, other, assume_unique=True).sum())
+
+
+def test_vectorised_paragraph_coverage_equals_one_isin_per_paragraph(
+    articles: list[ExtractedArticle],
+) -> None:
+    from ingestd.match.index import decode_features, encode_features
+    from ingestd.match.verify import _found_per_paragraph
+
+    features = [
+        build_features(
+            a.prepared,  # type: ignore[arg-type]
+            boilerplate=(),
+            credit_paragraphs=(),
+            params=DEFAULT_PARAMS,
+            thresholds=DEFAULT_THRESHOLDS,
+        )
+        for a in articles
+    ]
+    # Stored features (decoded from the store's blob) are verified the same way.
+    features += [decode_features(encode_features(f)) for f in features[:5]]
+    empty = np.empty(0, np.uint32)
+    checked = 0
+    for a in features:
+        for b in features[:12]:
+            got = _found_per_paragraph(a.paragraph_shingles, b.shingles)
+            want = [reference_found(p, b.shingles) for p in a.paragraph_shingles]
+            assert got == want
+            checked += sum(1 for n in want if n)
+        assert _found_per_paragraph(a.paragraph_shingles, empty) == [0] * len(a.paragraph_shingles)
+    assert _found_per_paragraph((empty, empty), features[0].shingles) == [0, 0]
+    assert checked > 50  # overlapping paragraphs were among those compared
