@@ -57,6 +57,14 @@ class Driver(Protocol):
     where: str
     #: Whether the connection refuses writes.
     read_only: bool
+    #: SQL for the database's clock, in seconds since the epoch (a float),
+    #: the same value wherever it appears in one statement.
+    epoch_now: str
+    #: The SQL function of the largest of its arguments.
+    greatest: str
+    #: The clause that makes a row-picking subquery skip rows other
+    #: connections hold ("" where a single writer makes it moot).
+    skip_locked: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
@@ -168,6 +176,11 @@ class SqliteDriver(_Connection):
 
     dialect = SQLITE
     _BEGIN = "BEGIN IMMEDIATE"
+    # julianday('now') is fixed for the whole statement (and has millisecond
+    # precision); unixepoch('subsec') would need SQLite 3.42.
+    epoch_now = "((julianday('now') - 2440587.5) * 86400.0)"
+    greatest = "max"
+    skip_locked = ""
     _db: sqlite3.Connection
 
     def __init__(self, path: Path, *, create: bool = True, read_only: bool = False):
@@ -303,6 +316,10 @@ class PostgresDriver(_Connection):
     """
 
     dialect = POSTGRESQL
+    # statement_timestamp(), not clock_timestamp(): one value per statement.
+    epoch_now = "extract(epoch FROM statement_timestamp())::double precision"
+    greatest = "greatest"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
     _db: psycopg.Connection[Any]
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
