@@ -40,6 +40,16 @@ def worker_name(machine: str) -> str:
     return f"{machine}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _relaxed(opener: Callable[[], Store]) -> Store:
+    store = opener()
+    try:
+        store.relax_commits()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def _free(store: Store, worker: str) -> int:
     return store.free_worker(worker)
 
@@ -72,7 +82,7 @@ class StoreFleet:
     """The store's politeness rows, reached from the event loop without blocking it."""
 
     def __init__(self, opener: Callable[[], Store]):
-        self._thread = WriterThread(opener, max_batch=1)
+        self._thread = WriterThread(partial(_relaxed, opener), max_batch=1)
         self.machine = socket.gethostname()
         self.name = worker_name(self.machine)
         self._serial = itertools.count(1)

@@ -17,6 +17,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -145,8 +146,19 @@ def pg_count(url: str, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
-def two_workers(tmp_path: Path, url: str, site: Site) -> tuple[DaemonProcess, DaemonProcess]:
-    """Two ``ingestd run`` on one PostgreSQL store with one configuration file."""
+def all_stored(url: str, site: Site) -> bool:
+    return (
+        pg_count(url, "SELECT count(*) FROM articles") == len(site.pages)
+        and pg_count(url, "SELECT count(*) FROM store_entries WHERE state = 'pending'") == 0
+    )
+
+
+@contextmanager
+def two_workers(
+    tmp_path: Path, url: str, site: Site
+) -> Iterator[tuple[DaemonProcess, DaemonProcess]]:
+    """Two ``ingestd run`` on one PostgreSQL store with one configuration file,
+    both started; stopped (each exiting 0) when the block ends."""
     config = config_text(
         tmp_path / "unused.db",
         site.outlets(),
@@ -159,7 +171,17 @@ def two_workers(tmp_path: Path, url: str, site: Site) -> tuple[DaemonProcess, Da
     first = DaemonProcess(tmp_path / "a", config)
     second = DaemonProcess(tmp_path / "b", config)
     second.config = first.config  # the same file: the same feeds' owner
-    return first, second
+    try:
+        first.start()
+        first.wait_for(lambda: started(first), timeout=60, what="the first worker started")
+        second.start()
+        second.wait_for(lambda: started(second), timeout=60, what="the second worker started")
+        yield first, second
+        assert first.running() and second.running()
+        assert first.stop() == 0 and second.stop() == 0
+    finally:
+        first.close()
+        second.close()
 
 
 @pytest.mark.postgres
@@ -168,27 +190,9 @@ def test_two_workers_keep_the_host_delay_and_read_robots_once(
     tmp_path: Path, local_server: LocalServer, pg_url: str
 ) -> None:
     site = Site(local_server, feeds=2, pages=8)
-    first, second = two_workers(tmp_path, pg_url, site)
-    try:
-        first.start()
-        first.wait_for(lambda: started(first), timeout=60, what="the first worker started")
-        second.start()
-        second.wait_for(lambda: started(second), timeout=60, what="the second worker started")
+    with two_workers(tmp_path, pg_url, site) as (first, second):
         # Both work the same pending pages (no claims yet).
-        first.wait_for(
-            lambda: (
-                pg_count(pg_url, "SELECT count(*) FROM articles") == len(site.pages)
-                and pg_count(pg_url, "SELECT count(*) FROM store_entries WHERE state = 'pending'")
-                == 0
-            ),
-            timeout=120,
-            what="every page stored",
-        )
-        assert second.running()
-        assert first.stop() == 0 and second.stop() == 0
-    finally:
-        first.close()
-        second.close()
+        first.wait_for(lambda: all_stored(pg_url, site), timeout=120, what="every page stored")
     times = site.times()
     assert len(times) >= len(site.pages) + 2 * len(site.feeds) + 1
     assert min(gaps(times)) >= DELAY - SLACK, gaps(times)
@@ -206,12 +210,7 @@ def test_a_429_with_retry_after_pauses_the_host_for_every_worker(
 ) -> None:
     retry_after = 3.0
     site = Site(local_server, feeds=2, pages=8)
-    first, second = two_workers(tmp_path, pg_url, site)
-    try:
-        first.start()
-        first.wait_for(lambda: started(first), timeout=60, what="the first worker started")
-        second.start()
-        second.wait_for(lambda: started(second), timeout=60, what="the second worker started")
+    with two_workers(tmp_path, pg_url, site) as (first, second):
         # Once both workers are fetching, the host answers one page with 429.
         first.wait_for(
             lambda: pg_count(pg_url, "SELECT count(*) FROM articles") >= 1,
@@ -221,19 +220,10 @@ def test_a_429_with_retry_after_pauses_the_host_for_every_worker(
         site.refuse_next = retry_after
         first.wait_for(lambda: len(site.refusals) == 1, timeout=60, what="the 429 answer")
         first.wait_for(
-            lambda: (
-                pg_count(pg_url, "SELECT count(*) FROM articles") == len(site.pages)
-                and pg_count(pg_url, "SELECT count(*) FROM store_entries WHERE state = 'pending'")
-                == 0
-            ),
+            lambda: all_stored(pg_url, site),
             timeout=120,
             what="every page stored, the refused one included",
         )
-        assert first.running() and second.running()
-        assert first.stop() == 0 and second.stop() == 0
-    finally:
-        first.close()
-        second.close()
     refused = site.refusals[0]
     after = [t for t in site.times() if t > refused]
     assert after, "no request after the 429"
