@@ -12,8 +12,9 @@ over ``--hosts`` host names. Three ways:
 
 - ``local``: the in-process gate alone (what a single process did before);
 - ``fleet``: the same gate with a :class:`~ingestd.service.politeness.StoreFleet`
-  (a fleet slot, a fleet turn, the slot given back: the store's own
-  connection in its own thread, as the daemon runs it);
+  (a fleet slot and turn in one call to its thread, the slot given back in
+  another, in the background: the store's own connection in its own
+  thread, as the daemon runs it);
 - ``sql``: the store statements alone, called in a plain loop on one
   connection (no thread hop, no event loop): what the database itself costs,
   with commits relaxed as the fleet's connection has them
@@ -107,9 +108,10 @@ async def measure(url: str, requests: int, hosts: int, parallel: int) -> list[Ru
     try:
         gate = HostGate(SLOTS, 0.0, max_wait=MAX_WAIT, fleet=fleet, slot_hold=HOLD)
         await _gate_run(gate, min(requests, 200), hosts, parallel)
-        before = fleet.calls
+        before, hops = fleet.statements, fleet.calls
         elapsed, lag = await _gate_run(gate, requests, hosts, parallel)
-        runs.append(Run("fleet", elapsed, requests, fleet.calls - before, lag))
+        runs.append(Run("fleet", elapsed, requests, fleet.statements - before, lag))
+        print(f"  (fleet: {(fleet.calls - hops) / requests:.2f} calls to its thread per request)")
     finally:
         await fleet.close()
 

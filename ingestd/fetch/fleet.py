@@ -17,15 +17,38 @@ the machines never need to agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from ingestd.types import HostTurn, RobotsRecord, RobotsState
 
-__all__ = ["Fleet"]
+__all__ = ["Admission", "Fleet"]
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A request let in by the fleet: its concurrency slot and its turn.
+
+    ``slot`` is None when the turn was not granted (the host is paused
+    for longer than the caller waits): the slot was given back at once.
+    ``holder`` names this request's hold of the slot.
+    """
+
+    slot: int | None
+    holder: str
+    turn: HostTurn
 
 
 class Fleet(Protocol):
     """Politeness state shared by every process on one store."""
+
+    async def admit(
+        self, host: str, limit: int, hold: float, spacing: float, max_wait: float
+    ) -> Admission | None:
+        """One of ``limit`` slots of ``host`` (held ``hold`` seconds at most) and,
+        with it, the host's next turn (``spacing`` after the previous); None
+        while every slot is held."""
+        ...
 
     async def take_turn(self, host: str, spacing: float, max_wait: float) -> HostTurn:
         """Reserve the next start of a request to ``host`` (``spacing`` after the previous)."""
@@ -37,10 +60,6 @@ class Fleet(Protocol):
 
     async def paused_for(self, host: str) -> float:
         """Seconds left in ``host``'s pause."""
-        ...
-
-    async def take_slot(self, host: str, limit: int, hold: float) -> tuple[int, str] | None:
-        """One of ``limit`` concurrency slots of ``host`` as (slot, holder), or None."""
         ...
 
     async def release_slot(self, host: str, slot: int, holder: str) -> None:

@@ -149,11 +149,11 @@ class HostGate:
         try:
             self._refuse_long_pause(record, key, url)
             async with record.semaphore:
-                slot = None if self._fleet is None else await self._fleet_slot(record, key, url)
+                await self._wait_turn(record, key, url)
+                slot = None
+                if self._fleet is not None:
+                    slot = await self._fleet_admit(self._fleet, record, key, url)
                 try:
-                    await self._wait_turn(record, key, url)
-                    if self._fleet is not None:
-                        await self._fleet_turn(self._fleet, record, key, url)
                     if self._total is None:
                         yield
                     else:
@@ -187,13 +187,40 @@ class HostGate:
             if record.paused_until <= self._clock():
                 return
 
-    async def _fleet_turn(self, fleet: Fleet, record: _Host, key: str, url: str) -> None:
-        """Take the host's next turn in the store and wait for it."""
+    async def _fleet_admit(
+        self, fleet: Fleet, record: _Host, key: str, url: str
+    ) -> tuple[int, str]:
+        """A slot of the host in the store with the host's next turn, waited for.
+
+        Returns the (slot, holder) to give back after the request; polls,
+        backing off, while every slot is held by other requests.
+        """
+        poll = _SLOT_POLL_FIRST
         while True:
-            turn = await fleet.take_turn(key, self._spacing(record), self._max_wait)
-            if not turn.granted:
-                self._learn_pause(record, turn.paused_for)
-                raise HostPausedError(url, key, turn.paused_for)
+            admission = await fleet.admit(
+                key, self._concurrency, self._slot_hold, self._spacing(record), self._max_wait
+            )
+            if admission is not None:
+                break
+            self._refuse_long_pause(record, key, url)
+            await asyncio.sleep(poll)
+            poll = min(poll * 2, _SLOT_POLL_LONGEST)
+        if admission.slot is None:  # paused too long: no turn, the slot already back
+            self._learn_pause(record, admission.turn.paused_for)
+            raise HostPausedError(url, key, admission.turn.paused_for)
+        slot = (admission.slot, admission.holder)
+        try:
+            await self._wait_fleet_turn(fleet, record, key, url, admission.turn)
+        except BaseException:
+            self._release_later(key, *slot)
+            raise
+        return slot
+
+    async def _wait_fleet_turn(
+        self, fleet: Fleet, record: _Host, key: str, url: str, turn: HostTurn
+    ) -> None:
+        """Sleep until the fleet turn; after a long wait, obey a pause written meanwhile."""
+        while True:
             if turn.wait <= RECHECK_AFTER:
                 if turn.wait > 0:
                     await asyncio.sleep(turn.wait)
@@ -205,23 +232,15 @@ class HostGate:
                 return
             self._learn_pause(record, paused)
             self._refuse_long_pause(record, key, url)
+            turn = await fleet.take_turn(key, self._spacing(record), self._max_wait)
+            if not turn.granted:
+                self._learn_pause(record, turn.paused_for)
+                raise HostPausedError(url, key, turn.paused_for)
 
     def _learn_pause(self, record: _Host, seconds: float) -> None:
         # Known here too, so the next requests to the host wait (or fail)
         # without asking the store.
         record.paused_until = max(record.paused_until, self._clock() + seconds)
-
-    async def _fleet_slot(self, record: _Host, key: str, url: str) -> tuple[int, str]:
-        """One of the host's concurrency slots in the store, waiting while all are held."""
-        assert self._fleet is not None
-        poll = _SLOT_POLL_FIRST
-        while True:
-            taken = await self._fleet.take_slot(key, self._concurrency, self._slot_hold)
-            if taken is not None:
-                return taken
-            self._refuse_long_pause(record, key, url)
-            await asyncio.sleep(poll)
-            poll = min(poll * 2, _SLOT_POLL_LONGEST)
 
     def _release_later(self, key: str, slot: int, holder: str) -> None:
         """Give a fleet slot back without making the request wait for it."""

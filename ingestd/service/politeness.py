@@ -24,6 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from ingestd.fetch.fleet import Admission
 from ingestd.service.writer import WriterThread
 from ingestd.store import Store
 from ingestd.types import HostTurn, RobotsRecord, RobotsState
@@ -40,14 +41,17 @@ def worker_name(machine: str) -> str:
     return f"{machine}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _relaxed(opener: Callable[[], Store]) -> Store:
-    store = opener()
-    try:
-        store.relax_commits()
-    except BaseException:
-        store.close()
-        raise
-    return store
+def _admit(
+    store: Store, host: str, limit: int, holder: str, hold: float, spacing: float, max_wait: float
+) -> Admission | None:
+    slot = store.take_host_slot(host, limit, holder, hold)
+    if slot is None:
+        return None
+    turn = store.take_host_turn(host, spacing, max_wait)
+    if not turn.granted:
+        store.release_host_slot(host, slot, holder)
+        return Admission(None, holder, turn)
+    return Admission(slot, holder, turn)
 
 
 def _free(store: Store, worker: str) -> int:
@@ -82,11 +86,28 @@ class StoreFleet:
     """The store's politeness rows, reached from the event loop without blocking it."""
 
     def __init__(self, opener: Callable[[], Store]):
-        self._thread = WriterThread(partial(_relaxed, opener), max_batch=1)
+        self._opener = opener
+        self._store: Store | None = None
+        self._thread = WriterThread(self._open, max_batch=1)
         self.machine = socket.gethostname()
         self.name = worker_name(self.machine)
         self._serial = itertools.count(1)
-        self.calls = 0  # store round trips made (for figures and tests)
+        self.calls = 0  # calls to the store's thread (for figures and tests)
+
+    def _open(self) -> Store:
+        store = self._opener()
+        try:
+            store.relax_commits()
+        except BaseException:
+            store.close()
+            raise
+        self._store = store
+        return store
+
+    @property
+    def statements(self) -> int:
+        """Statements sent by the politeness connection (round trips on PostgreSQL)."""
+        return 0 if self._store is None else self._store.statements
 
     async def start(self) -> None:
         """Open the connection (in its thread), and free what dead workers of this machine held.
@@ -130,11 +151,22 @@ class StoreFleet:
         """See :meth:`ingestd.fetch.fleet.Fleet.paused_for`."""
         return await self._call(lambda store: store.host_paused_for(host))
 
-    async def take_slot(self, host: str, limit: int, hold: float) -> tuple[int, str] | None:
-        """See :meth:`ingestd.fetch.fleet.Fleet.take_slot`."""
+    async def admit(
+        self, host: str, limit: int, hold: float, spacing: float, max_wait: float
+    ) -> Admission | None:
+        """See :meth:`ingestd.fetch.fleet.Fleet.admit` (one trip to the thread)."""
         holder = self._holder()
-        slot = await self._call(lambda store: store.take_host_slot(host, limit, holder, hold))
-        return None if slot is None else (slot, holder)
+        return await self._call(
+            partial(
+                _admit,
+                host=host,
+                limit=limit,
+                holder=holder,
+                hold=hold,
+                spacing=spacing,
+                max_wait=max_wait,
+            )
+        )
 
     async def release_slot(self, host: str, slot: int, holder: str) -> None:
         """See :meth:`ingestd.fetch.fleet.Fleet.release_slot`."""

@@ -137,8 +137,11 @@ class _Connection:
     where: str
     _db: Any
     _BEGIN = "BEGIN"
+    #: Statements sent so far (round trips on PostgreSQL), for figures.
+    statements = 0
 
     def _run(self, statement: str | bytes) -> None:
+        self.statements += 1
         with _translated(self.where):
             self._db.execute(statement)
 
@@ -213,6 +216,7 @@ class SqliteDriver(_Connection):
             raise StoreError(f"cannot open database {path}: {error}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.statements += 1
         with _translated(self.where):
             return self._db.execute(sql, tuple(map(_param, params)))
 
@@ -376,6 +380,7 @@ class PostgresDriver(_Connection):
             ) from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.statements += 1
         with _translated(self.where):
             return self._db.execute(pg_placeholders(sql), tuple(map(_param, params)))
 

@@ -91,6 +91,11 @@ class Store(HostGateStore):
         """Close the connection."""
         self._driver.close()
 
+    @property
+    def statements(self) -> int:
+        """Statements this connection has sent (round trips on PostgreSQL)."""
+        return int(getattr(self._driver, "statements", 0))
+
     def another_connection(self) -> Store:
         """A new connection to the same database (for a thread of its own)."""
         if self.path is not None:

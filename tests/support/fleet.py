@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ingestd.fetch.fleet import Admission
 from ingestd.fetch.hosts import plan_turn
 from ingestd.types import HostTurn, RobotsRecord, RobotsState
 
@@ -34,6 +35,9 @@ class MemoryFleet:
 
     async def take_turn(self, host: str, spacing: float, max_wait: float) -> HostTurn:
         self.calls["take_turn"] += 1
+        return self._turn(host, spacing, max_wait)
+
+    def _turn(self, host: str, spacing: float, max_wait: float) -> HostTurn:
         turn = plan_turn(
             self.now(),
             self.next_at.get(host, 0.0),
@@ -52,16 +56,23 @@ class MemoryFleet:
         self.calls["paused_for"] += 1
         return max(0.0, self.paused_until.get(host, 0.0) - self.now())
 
-    async def take_slot(self, host: str, limit: int, hold: float) -> tuple[int, str] | None:
-        self.calls["take_slot"] += 1
+    async def admit(
+        self, host: str, limit: int, hold: float, spacing: float, max_wait: float
+    ) -> Admission | None:
+        self.calls["admit"] += 1
         now = self.now()
         for slot in range(limit):
             held = self.slots.get((host, slot))
             if held is None or held[1] <= now:
-                holder = f"h{next(self._serial)}"
-                self.slots[(host, slot)] = (holder, now + hold)
-                return slot, holder
-        return None
+                break
+        else:
+            return None
+        holder = f"h{next(self._serial)}"
+        turn = self._turn(host, spacing, max_wait)
+        if not turn.granted:
+            return Admission(None, holder, turn)
+        self.slots[(host, slot)] = (holder, now + hold)
+        return Admission(slot, holder, turn)
 
     async def release_slot(self, host: str, slot: int, holder: str) -> None:
         self.calls["release_slot"] += 1
