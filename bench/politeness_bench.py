@@ -19,7 +19,13 @@ over ``--hosts`` host names. Three ways:
   connection (no thread hop, no event loop): what the database itself costs,
   with commits relaxed as the fleet's connection has them
   (:meth:`~ingestd.store.hosts.HostGateStore.relax_commits`); ``sql-d`` the
-  same with durable commits (on PostgreSQL, a WAL flush per statement).
+  same with durable commits (on PostgreSQL, a WAL flush per statement);
+- ``2 wkrs``: two fleets (two workers, two connections), four requests in
+  flight each, all to ONE host with a 50 ms delay: the statements per
+  request once turns are waited for (a pause re-check after a wait over
+  50 ms) and slots are held by the other worker (polls), and the smallest
+  gap between request starts (at least the delay, or the gate is wrong).
+  Its µs per request is the spacing, not a cost.
 
 Printed per backend: µs per request, store round trips per request, the
 ratio to ``local``, and the event loop's worst lag while the gate ran (a
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -48,6 +55,64 @@ from ingestd.store import open_store
 SLOTS = 2
 MAX_WAIT = 30.0
 HOLD = 120.0
+
+
+CONTENDED_DELAY = 0.05
+
+
+def smallest_gap(starts: list[float]) -> float:
+    return min(b - a for a, b in itertools.pairwise(sorted(starts)))
+
+
+async def contended(url: str, requests: int) -> Run:
+    """Two workers (two fleets, two connections) on ONE host with a delay: the
+    statements a request really costs when turns are waited for and slots
+    are taken by the other worker; checks the spacing held."""
+    fleets = [StoreFleet(lambda: open_store(url, create=False)) for _ in range(2)]
+    for fleet in fleets:
+        await fleet.start()
+    starts: list[float] = []
+    try:
+        gates = [
+            HostGate(SLOTS, CONTENDED_DELAY, max_wait=MAX_WAIT, fleet=f, slot_hold=HOLD)
+            for f in fleets
+        ]
+        counter = iter(range(requests))
+        before = sum(f.statements for f in fleets)
+
+        async def worker(gate: HostGate) -> None:
+            for n in counter:
+                async with gate.hold("busy.example", f"https://busy.example/{n}"):
+                    starts.append(time.monotonic())
+                    await asyncio.sleep(0.01)  # the request itself
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(gate) for gate in gates for _ in range(4)))
+        for gate in gates:
+            await gate.drain()
+        elapsed = time.perf_counter() - started
+        statements = sum(f.statements for f in fleets) - before
+    finally:
+        for fleet in fleets:
+            await fleet.close()
+    # The same load on one in-process gate: how close its starts come, for scale.
+    alone: list[float] = []
+    gate = HostGate(SLOTS, CONTENDED_DELAY, max_wait=MAX_WAIT)
+    counter = iter(range(requests))
+
+    async def local_worker() -> None:
+        for n in counter:
+            async with gate.hold("busy.example", f"https://busy.example/{n}"):
+                alone.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(local_worker() for _ in range(8)))
+    print(
+        f"  (contended: 2 workers x 4 on one host, delay {CONTENDED_DELAY * 1000:.0f} ms:"
+        f" smallest gap between starts {smallest_gap(starts) * 1000:.1f} ms;"
+        f" one in-process gate under the same load {smallest_gap(alone) * 1000:.1f} ms)"
+    )
+    return Run("2 wkrs", elapsed, requests, statements, 0.0)
 
 
 @dataclass
@@ -115,6 +180,7 @@ async def measure(url: str, requests: int, hosts: int, parallel: int) -> list[Ru
     finally:
         await fleet.close()
 
+    runs.append(await contended(url, max(20, requests // 100)))
     for way, relaxed in (("sql", True), ("sql-d", False)):
         with open_store(url, create=False) as store:
             if relaxed:
@@ -154,7 +220,7 @@ def main() -> None:
         local = runs[0].us
         for run in runs:
             trips = run.round_trips / run.requests
-            lag = f"{run.worst_lag_ms:.1f} ms" if not run.way.startswith("sql") else "-"
+            lag = f"{run.worst_lag_ms:.1f} ms" if run.way in ("local", "fleet") else "-"
             print(
                 f"{backend:<11} {run.way:<6} {run.us:>11.1f} {trips:>12.2f}"
                 f" {run.us / local:>8.1f} {lag:>15}"

@@ -48,6 +48,9 @@ _SWEEP_EVERY = 512
 # a pause another worker wrote meanwhile (one more round trip); a pause
 # written during a shorter wait is concurrent with the request anyway.
 RECHECK_AFTER = 0.05
+# ...and it is re-read this long before the turn, so the round trip is over
+# by the time the request starts.
+RECHECK_LEAD = 0.02
 # Waiting for a fleet slot held by other workers: poll the store no faster
 # than this at first, and back off to the longest.
 _SLOT_POLL_FIRST, _SLOT_POLL_LONGEST = 0.02, 0.5
@@ -219,16 +222,26 @@ class HostGate:
     async def _wait_fleet_turn(
         self, fleet: Fleet, record: _Host, key: str, url: str, turn: HostTurn
     ) -> None:
-        """Sleep until the fleet turn; after a long wait, obey a pause written meanwhile."""
+        """Sleep until the fleet turn; after a long wait, obey a pause written meanwhile.
+
+        The pause is re-read ``RECHECK_LEAD`` before the turn, not at it, so
+        the round trip does not make this request start late (and the next
+        one, from another worker, start closer than the delay behind it).
+        """
+        deadline = self._clock() + turn.wait
         while True:
-            if turn.wait <= RECHECK_AFTER:
-                if turn.wait > 0:
-                    await asyncio.sleep(turn.wait)
+            left = deadline - self._clock()
+            if left <= RECHECK_AFTER:
+                if left > 0:
+                    await asyncio.sleep(left)
                 return
-            await asyncio.sleep(turn.wait)
+            await asyncio.sleep(left - RECHECK_LEAD)
             # Another worker may have met a 429 while this one waited.
             paused = await fleet.paused_for(key)
             if paused <= 0:
+                left = deadline - self._clock()
+                if left > 0:
+                    await asyncio.sleep(left)
                 return
             self._learn_pause(record, paused)
             self._refuse_long_pause(record, key, url)
@@ -236,6 +249,7 @@ class HostGate:
             if not turn.granted:
                 self._learn_pause(record, turn.paused_for)
                 raise HostPausedError(url, key, turn.paused_for)
+            deadline = self._clock() + turn.wait
 
     def _learn_pause(self, record: _Host, seconds: float) -> None:
         # Known here too, so the next requests to the host wait (or fail)
