@@ -112,8 +112,16 @@ async def poll_once(settings: Settings, store: Store, *, owner: str = "") -> Cyc
     from ingestd.extract.pool import ExtractionPool
     from ingestd.fetch.client import Fetcher
     from ingestd.pipeline import Ingestor
+    from ingestd.service.politeness import StoreFleet
 
-    with ExtractionPool(settings.extract.workers) as pool:
-        async with Fetcher(fetch_limits(settings)) as fetcher:
-            ingestor = Ingestor(settings, store, fetcher, pool, owner=owner)
-            return await ingestor.poll_once()
+    # Politeness is kept in the store, with every other process on it (a
+    # daemon, other workers): per-host spacing, slots, pauses, robots.txt.
+    fleet = StoreFleet(store.another_connection)
+    await fleet.start()
+    try:
+        with ExtractionPool(settings.extract.workers) as pool:
+            async with Fetcher(fetch_limits(settings), fleet=fleet) as fetcher:
+                ingestor = Ingestor(settings, store, fetcher, pool, owner=owner)
+                return await ingestor.poll_once()
+    finally:
+        await fleet.close()

@@ -118,3 +118,68 @@ class ExtractedArticle:
     # worker (see ingestd.match.features.prepare_text), so the main process
     # does not redo it; None when the text was not prepared there.
     prepared: PreparedText | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostTurn:
+    """One host's gate row after a turn was asked of it (fleet-wide politeness).
+
+    Every time is seconds on the *store's* clock (epoch), so workers on
+    machines whose clocks disagree still space their requests correctly:
+    ``now`` is the store's time when the row was read, ``start`` the turn
+    this caller got (when the request may start), ``next_at`` the earliest
+    start of the turn after it, ``paused_until`` the end of a Retry-After
+    pause. ``granted`` is false when the host is paused for longer than the
+    caller is willing to wait: then no turn was taken.
+    """
+
+    granted: bool
+    now: float
+    start: float
+    next_at: float
+    paused_until: float
+
+    @property
+    def wait(self) -> float:
+        """Seconds from ``now`` until the turn starts (0.0 when due)."""
+        return max(0.0, self.start - self.now)
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left in the host's pause at ``now``."""
+        return max(0.0, self.paused_until - self.now)
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRecord:
+    """What one site's robots.txt allows, as cached (and shared in the store).
+
+    ``outcome``: ``rules`` (``body`` is the file, to obey), ``none`` (no
+    rules: every page may be fetched) or ``unreachable`` (nothing may be
+    fetched for now). ``from_file``: the rules were read from the file (a
+    copy kept while it later becomes unreachable). Times are seconds on the
+    cache's clock (the store's epoch when shared): ``expires_at`` is when
+    to read the file again, ``unreachable_since`` when the current run of
+    failed attempts began (None while the file answers).
+    """
+
+    outcome: str
+    body: str
+    detail: str
+    from_file: bool
+    expires_at: float
+    unreachable_since: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsState:
+    """A site's shared robots.txt record with the store's clock.
+
+    ``record`` is None when no worker has read the file yet;
+    ``claim_until`` is when another worker's claim to fetch it lapses (in
+    the past when nobody is fetching it).
+    """
+
+    record: RobotsRecord | None
+    now: float
+    claim_until: float

@@ -4,13 +4,15 @@ private-address guard.
     Fetcher(limits).fetch(url, kind=...) ─▶ FetchResult | FetchError
 
 client.py fetches; hosts.py spaces and pauses requests per host; robots.py
-obeys robots.txt for pages; guard.py refuses private targets; transport.py
-connects only to the addresses the guard checked.
+obeys robots.txt for pages; fleet.py is the seam through which both are
+shared with other processes on one store; guard.py refuses private targets;
+transport.py connects only to the addresses the guard checked.
 """
 
 from __future__ import annotations
 
 from ingestd.fetch.client import Fetcher, FetchKind, accepts_content_type, parse_retry_after
+from ingestd.fetch.fleet import Fleet
 from ingestd.fetch.guard import Resolver, is_refused_address, resolve_and_check, system_resolver
 from ingestd.fetch.hosts import HostGate
 from ingestd.fetch.limits import FetchLimits, default_user_agent
@@ -27,6 +29,7 @@ __all__ = [
     "FetchKind",
     "FetchLimits",
     "Fetcher",
+    "Fleet",
     "HostGate",
     "Resolver",
     "RobotsCache",

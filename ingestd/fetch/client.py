@@ -44,6 +44,7 @@ import httpcore
 import httpx
 
 from ingestd.errors import ContentTypeError, FetchError, ResponseTooLargeError
+from ingestd.fetch.fleet import Fleet
 from ingestd.fetch.guard import Resolver, resolve_and_check
 from ingestd.fetch.hosts import HostGate
 from ingestd.fetch.limits import FetchLimits
@@ -61,6 +62,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Seconds a fleet slot outlives the longest wait plus fetch it may cover.
+_SLOT_MARGIN = 30.0
 
 _ACCEPT: dict[FetchKind, str] = {
     "feed": (
@@ -273,7 +276,9 @@ class Fetcher:
     ``resolver`` replaces DNS, both for the guard and for connecting;
     ``network`` replaces the sockets under the default transport (tests
     see where connections go). Politeness state (per-host slots, delays,
-    pauses, robots.txt) lives as long as the Fetcher, across re-entries.
+    pauses, robots.txt) lives as long as the Fetcher, across re-entries;
+    with a ``fleet`` (the store, see :mod:`ingestd.fetch.fleet`) it is also
+    shared with every other process using that store.
     """
 
     def __init__(
@@ -283,6 +288,7 @@ class Fetcher:
         *,
         resolver: Resolver | None = None,
         network: httpcore.AsyncNetworkBackend | None = None,
+        fleet: Fleet | None = None,
     ):
         self._limits = limits
         self._transport = transport
@@ -294,6 +300,9 @@ class Fetcher:
             limits.per_host_delay,
             total=limits.concurrency,
             max_wait=limits.max_pause_wait,
+            fleet=fleet,
+            # A slot is held while waiting for the turn and during the fetch.
+            slot_hold=limits.max_pause_wait + limits.total_timeout + _SLOT_MARGIN,
         )
         self._robots: RobotsCache | None = None
         if limits.robots:
@@ -302,6 +311,7 @@ class Fetcher:
                 ttl=limits.robots_ttl,
                 error_ttl=limits.robots_error_ttl,
                 on_rules=self._apply_crawl_delay,
+                fleet=fleet,
             )
         # Resolve in-process (and connect to what was checked) when the
         # guard is on or DNS is replaced; otherwise the socket layer resolves.
@@ -346,6 +356,7 @@ class Fetcher:
     async def aclose(self) -> None:
         """Close the connection pool; the fetcher can be entered again."""
         client, self._client = self._client, None
+        await self._gate.drain()
         if client is not None:
             await client.aclose()
 
@@ -365,7 +376,8 @@ class Fetcher:
         the ones sent. Raises FetchError (``kind`` says why) for anything
         but a 2xx or 304 answer within the limits; for a page that robots.txt
         forbids, RobotsDisallowedError (``kind="robots"``, permanent). A 429
-        or 503 with Retry-After pauses the host for every later fetch.
+        or 503 with Retry-After pauses the host for every later fetch (of
+        every process on the fleet's store).
         """
         client = self._client
         if client is None:
@@ -503,7 +515,8 @@ class Fetcher:
             if status in _RETRY_AFTER_STATUSES:
                 retry_after = parse_retry_after(headers.get("retry-after"), datetime.now(UTC))
                 if retry_after is not None:
-                    self._gate.pause(target.host, min(retry_after, self._limits.max_pause))
+                    pause = min(retry_after, self._limits.max_pause)
+                    await self._gate.pause_everywhere(target.host, pause)
             raise FetchError(
                 requested,
                 "http_status",

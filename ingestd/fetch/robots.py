@@ -21,7 +21,15 @@ How an answer becomes rules follows RFC 9309 §2.3.1:
   then assumed unavailable, i.e. every page may be fetched, and robots.txt
   is still re-read hourly, so the site's rules apply again as soon as it
   answers. A site whose robots.txt is broken for good is not kept out for
-  ever. The time is measured in this process (a restart starts it again).
+  ever. Alone, a process measures the time itself (a restart starts it
+  again); with a fleet it is kept in the store.
+
+Every answer becomes a :class:`~ingestd.types.RobotsRecord` by
+:func:`record_after` (pure: the answer, the previous record, the time), and
+a record becomes rules by :func:`rules_of`. Given a
+:class:`~ingestd.fetch.fleet.Fleet`, the cache reads records from the store
+and only the worker that claims a stale one fetches the file: one fetch of
+robots.txt per site per expiry for the whole fleet.
 
 Feeds are not checked: a feed is a URL the operator subscribed to, and feed
 readers do not consult robots.txt for it.
@@ -33,7 +41,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
 from protego import Protego
@@ -44,7 +52,8 @@ from ingestd.errors import (
     HostPausedError,
     RobotsDisallowedError,
 )
-from ingestd.types import FetchResult
+from ingestd.fetch.fleet import Fleet
+from ingestd.types import FetchResult, RobotsRecord
 
 __all__ = [
     "ROBOTS_AGENT",
@@ -52,10 +61,15 @@ __all__ = [
     "UNREACHABLE_ASSUME_UNAVAILABLE",
     "RobotsCache",
     "RobotsRules",
+    "record_after",
     "robots_url",
     "rules_from_answer",
+    "rules_of",
     "rules_when_unreachable",
 ]
+
+RULES, NO_RULES, UNREACHABLE = "rules", "none", "unreachable"
+"""The outcomes of a :class:`~ingestd.types.RobotsRecord`."""
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +91,11 @@ UNAVAILABLE_RETRY = 3600.0
 unreachable (at most; ``ttl`` when that is shorter): the site's own rules
 come back within the hour once it answers."""
 
-# An unreachable site not asked about for this long is forgotten when the
-# record of unreachable sites is swept: its 30 days start again.
-_UNREACHABLE_FORGET = 86400.0
+# A worker's claim on fetching a site's robots.txt lapses after this long
+# (it died, or its fetch hangs): another worker then fetches it.
+CLAIM_HOLD = 120.0
+# Waiting for another worker's fetch of robots.txt: look at the store this often.
+_CLAIM_POLL = 0.1
 
 
 def robots_url(url: str) -> str:
@@ -111,20 +127,69 @@ class RobotsRules:
         return self.parser.crawl_delay(ROBOTS_AGENT) if self.parser is not None else None
 
 
-def rules_from_answer(answer: FetchResult | FetchError) -> RobotsRules:
-    """Rules from the result of fetching robots.txt (pure; RFC 9309 §2.3.1)."""
+def _outcome(answer: FetchResult | FetchError) -> tuple[str, str, str]:
+    """(outcome, body, detail) of fetching robots.txt (pure; RFC 9309 §2.3.1)."""
     if isinstance(answer, FetchResult):
-        text = answer.body.decode("utf-8", errors="replace")
-        return RobotsRules(True, Protego.parse(text), f"HTTP {answer.status}")
+        return RULES, answer.body.decode("utf-8", errors="replace"), f"HTTP {answer.status}"
     status = answer.status
     # 429 is "slow down", not "no such file": it counts as unreachable.
     unavailable = status is not None and 400 <= status < 500 and status != 429
     if answer.kind == "http_status" and unavailable:
-        return RobotsRules(True, None, f"HTTP {status}: no rules")
+        return NO_RULES, "", f"HTTP {status}: no rules"
     if answer.kind == "content_type":
         # Not a text file (an image, a download): there are no rules in it.
-        return RobotsRules(True, None, f"not a robots file: {answer.detail}")
-    return RobotsRules(False, None, f"unreachable: {answer.kind}: {answer.detail}")
+        return NO_RULES, "", f"not a robots file: {answer.detail}"
+    return UNREACHABLE, "", f"unreachable: {answer.kind}: {answer.detail}"
+
+
+def _rules(outcome: str, body: str, detail: str) -> RobotsRules:
+    if outcome == RULES:
+        return RobotsRules(True, Protego.parse(body), detail)
+    return RobotsRules(outcome == NO_RULES, None, detail)
+
+
+def rules_from_answer(answer: FetchResult | FetchError) -> RobotsRules:
+    """Rules from the result of fetching robots.txt (pure; RFC 9309 §2.3.1)."""
+    return _rules(*_outcome(answer))
+
+
+def rules_of(record: RobotsRecord) -> RobotsRules:
+    """The rules a cached record stands for."""
+    return _rules(record.outcome, record.body, record.detail)
+
+
+def record_after(
+    answer: FetchResult | FetchError,
+    previous: RobotsRecord | None,
+    now: float,
+    *,
+    ttl: float,
+    error_ttl: float,
+) -> RobotsRecord:
+    """The record a fetch of robots.txt leaves (pure; RFC 9309 §2.3.1).
+
+    ``previous`` is the site's last record, even expired (None when never
+    read). A readable answer is kept ``ttl``. An unreachable one starts (or
+    continues) the run of failures: the earlier copy read from the file is
+    kept, ``error_ttl``; without one, pages wait, until the run is
+    ``UNREACHABLE_ASSUME_UNAVAILABLE`` old (see :func:`rules_when_unreachable`).
+    """
+    outcome, body, detail = _outcome(answer)
+    if outcome != UNREACHABLE:
+        return RobotsRecord(outcome, body, detail, True, now + ttl)
+    since = now
+    if previous is not None and previous.unreachable_since is not None:
+        since = previous.unreachable_since
+    copy = previous if previous is not None and previous.from_file else None
+    failed = RobotsRules(False, None, detail)
+    rules = rules_when_unreachable(failed, None if copy is None else rules_of(copy), now - since)
+    if copy is not None:
+        return replace(copy, expires_at=now + error_ttl, unreachable_since=since)
+    if rules.reachable:  # assumed unavailable after 30 days
+        return RobotsRecord(
+            NO_RULES, "", rules.detail, False, now + min(ttl, UNAVAILABLE_RETRY), since
+        )
+    return RobotsRecord(UNREACHABLE, "", detail, False, now + error_ttl, since)
 
 
 def rules_when_unreachable(
@@ -151,16 +216,11 @@ def rules_when_unreachable(
     return failed
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
+    record: RobotsRecord
     rules: RobotsRules
-    expires: float
-
-
-@dataclass(slots=True)
-class _Unreachable:
-    since: float  # the first of the consecutive failed attempts
-    last: float  # the latest of them
+    expires: float  # on the cache's clock
 
 
 class RobotsCache:
@@ -173,7 +233,9 @@ class RobotsCache:
 
     ``fetch`` gets a robots.txt URL and returns its FetchResult or raises
     FetchError; ``on_rules`` sees every fresh set of rules (the fetcher
-    reads Crawl-delay from it).
+    reads Crawl-delay from it). With a ``fleet``, records are read from and
+    shared through the store, and a site's file is fetched by whichever
+    process claims it first (the others wait for its record).
     """
 
     def __init__(
@@ -184,15 +246,15 @@ class RobotsCache:
         error_ttl: float,
         on_rules: Callable[[str, RobotsRules], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        fleet: Fleet | None = None,
     ):
         self._fetch = fetch
         self._ttl = ttl
         self._error_ttl = error_ttl
         self._on_rules = on_rules
         self._clock = clock
+        self._fleet = fleet
         self._entries: dict[str, _Entry] = {}
-        self._last_good: dict[str, RobotsRules] = {}
-        self._unreachable: dict[str, _Unreachable] = {}
         self._inflight: dict[str, asyncio.Future[RobotsRules]] = {}
 
     async def check(self, url: str, *, requested: str | None = None) -> None:
@@ -241,7 +303,8 @@ class RobotsCache:
         future: asyncio.Future[RobotsRules] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            rules = await self._load(key)
+            load = self._load if self._fleet is None else self._load_shared
+            rules = await load(key, self._fleet)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -255,48 +318,83 @@ class RobotsCache:
         finally:
             del self._inflight[key]
 
-    async def _load(self, key: str) -> RobotsRules:
+    async def _answer(self, key: str) -> FetchResult | FetchError:
         try:
-            answer: FetchResult | FetchError = await self._fetch(key)
+            return await self._fetch(key)
         except (BlockedAddressError, HostPausedError):
             # Not an answer about robots.txt: the site is refused, or it
             # asked us to wait; the page fails the same way, nothing cached.
             raise
         except FetchError as error:
-            answer = error
-        rules = rules_from_answer(answer)
+            return error
+
+    async def _load(self, key: str, fleet: Fleet | None) -> RobotsRules:
+        del fleet  # alone: this process fetches and remembers
+        answer = await self._answer(key)
+        entry = self._entries.get(key)
         now = self._clock()
-        ttl = self._ttl
-        if rules.reachable:
-            self._last_good[key] = rules
-            self._unreachable.pop(key, None)
-        else:
-            ttl = self._error_ttl
-            if len(self._unreachable) >= _CACHE_SWEEP_SIZE:
-                self._sweep_unreachable(now)
-            record = self._unreachable.setdefault(key, _Unreachable(now, now))
-            record.last = now
-            previous = self._last_good.get(key)
-            failed, rules = rules, rules_when_unreachable(rules, previous, now - record.since)
-            if previous is not None:
-                logger.info("robots.txt %s %s; using the earlier copy", key, failed.detail)
-            elif rules.reachable:
-                logger.warning("robots.txt %s %s", key, rules.detail)
-                ttl = min(self._ttl, UNAVAILABLE_RETRY)
-        logger.debug("robots.txt %s: %s", key, rules.detail)
+        previous = None if entry is None else entry.record
+        record = record_after(answer, previous, now, ttl=self._ttl, error_ttl=self._error_ttl)
+        return self._keep(key, record, now, answer)
+
+    async def _load_shared(self, key: str, fleet: Fleet | None) -> RobotsRules:
+        assert fleet is not None
+        while True:
+            state = await fleet.robots_state(key)
+            asked = self._clock()
+            record = state.record
+            if record is not None and record.expires_at > state.now:
+                return self._keep(key, record, state.now)
+            if state.claim_until > state.now:  # another worker is fetching it
+                await asyncio.sleep(min(_CLAIM_POLL, state.claim_until - state.now))
+                continue
+            holder = await fleet.claim_robots(key, CLAIM_HOLD)
+            if holder is None:
+                continue  # claimed by another worker just now
+            try:
+                answer = await self._answer(key)
+            except BaseException:
+                await asyncio.shield(fleet.release_robots(key, holder))
+                raise
+            now = state.now + (self._clock() - asked)  # on the store's clock
+            fresh = record_after(answer, record, now, ttl=self._ttl, error_ttl=self._error_ttl)
+            await fleet.save_robots(key, fresh)
+            return self._keep(key, fresh, now, answer)
+
+    def _keep(
+        self,
+        key: str,
+        record: RobotsRecord,
+        now: float,
+        answer: FetchResult | FetchError | None = None,
+    ) -> RobotsRules:
+        """Cache a record (``now`` on the record's clock) and hand its rules out."""
+        rules = rules_of(record)
+        if answer is not None:
+            self._log(key, answer, record, rules)
         if len(self._entries) >= _CACHE_SWEEP_SIZE:
             self._sweep()
-        self._entries[key] = _Entry(rules, now + ttl)
+        self._entries[key] = _Entry(record, rules, self._clock() + (record.expires_at - now))
         if self._on_rules is not None:
             self._on_rules(key, rules)
         return rules
 
+    @staticmethod
+    def _log(
+        key: str, answer: FetchResult | FetchError, record: RobotsRecord, rules: RobotsRules
+    ) -> None:
+        if isinstance(answer, FetchError) and _outcome(answer)[0] == UNREACHABLE:
+            if record.from_file:
+                detail = _outcome(answer)[2]
+                logger.info("robots.txt %s %s; using the earlier copy", key, detail)
+            elif rules.reachable:
+                logger.warning("robots.txt %s %s", key, rules.detail)
+        logger.debug("robots.txt %s: %s", key, rules.detail)
+
     def _sweep(self) -> None:
+        # Expired records go, with what they remembered (an earlier copy,
+        # since when the file has been unreachable): a site not asked about
+        # again starts afresh.
         now = self._clock()
         for key in [k for k, e in self._entries.items() if e.expires <= now]:
             del self._entries[key]
-            self._last_good.pop(key, None)
-
-    def _sweep_unreachable(self, now: float) -> None:
-        for key in [k for k, r in self._unreachable.items() if now - r.last > _UNREACHABLE_FORGET]:
-            del self._unreachable[key]

@@ -53,10 +53,12 @@ from ingestd.service import early_signals
 from ingestd.service.logs import LIFECYCLE_LOGGER
 from ingestd.service.metrics import Metrics, MetricsServer
 from ingestd.service.notify import Notifier
+from ingestd.service.politeness import StoreFleet
 from ingestd.service.scheduler import FeedScheduler
 from ingestd.service.writer import WriterThread
 from ingestd.settings import Settings, load_settings, split_listen
 from ingestd.store import Store
+from ingestd.store import open_store as open_store_url
 from ingestd.store.records import FeedRow, PendingEntry
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,9 @@ class Daemon:
         self.state = RunState.STARTING
         self.exit_code = 0
         self.writer = WriterThread(lambda: open_store(self.settings))
+        # Per-host politeness shared with every process on the store, on a
+        # connection of its own (never queued behind the writer's work).
+        self.fleet = StoreFleet(lambda: open_store_url(self.settings.storage.url, create=False))
         self.scheduler = FeedScheduler(self._feed_due)
         self._ingestor: Ingestor | None = None
         self._pool: ExtractionPool | None = None
@@ -229,6 +234,7 @@ class Daemon:
 
     async def _start(self) -> None:
         await self.writer.start()
+        await self.fleet.start()
         listen = self.settings.metrics.listen
         if listen is not None:
             host, port = split_listen(listen)
@@ -239,7 +245,7 @@ class Daemon:
             log.info("metrics served", extra={"event": "metrics_listen", "listen": listen})
         self._pool = ExtractionPool(self.settings.extract.workers)
         self._pool.__enter__()
-        self._fetcher = Fetcher(fetch_limits(self.settings))
+        self._fetcher = Fetcher(fetch_limits(self.settings), fleet=self.fleet)
         await self._fetcher.__aenter__()
         fetcher, pool = self._fetcher, self._pool
         self._ingestor = await self.writer.call(
@@ -303,6 +309,7 @@ class Daemon:
         if self._pool is not None:
             # Shutting the pool down waits for a page already in a worker.
             await asyncio.get_running_loop().run_in_executor(None, self._pool.close)
+        await self.fleet.close()
         await self.writer.close()
         if self._metrics_server is not None:
             self._metrics_server.close()

@@ -57,6 +57,14 @@ class Driver(Protocol):
     where: str
     #: Whether the connection refuses writes.
     read_only: bool
+    #: SQL for the database's clock, in seconds since the epoch (a float),
+    #: the same value wherever it appears in one statement.
+    epoch_now: str
+    #: The SQL function of the largest of its arguments.
+    greatest: str
+    #: The clause that makes a row-picking subquery skip rows other
+    #: connections hold ("" where a single writer makes it moot).
+    skip_locked: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
@@ -129,8 +137,11 @@ class _Connection:
     where: str
     _db: Any
     _BEGIN = "BEGIN"
+    #: Statements sent so far (round trips on PostgreSQL), for figures.
+    statements = 0
 
     def _run(self, statement: str | bytes) -> None:
+        self.statements += 1
         with _translated(self.where):
             self._db.execute(statement)
 
@@ -168,6 +179,11 @@ class SqliteDriver(_Connection):
 
     dialect = SQLITE
     _BEGIN = "BEGIN IMMEDIATE"
+    # julianday('now') is fixed for the whole statement (and has millisecond
+    # precision); unixepoch('subsec') would need SQLite 3.42.
+    epoch_now = "((julianday('now') - 2440587.5) * 86400.0)"
+    greatest = "max"
+    skip_locked = ""
     _db: sqlite3.Connection
 
     def __init__(self, path: Path, *, create: bool = True, read_only: bool = False):
@@ -200,6 +216,7 @@ class SqliteDriver(_Connection):
             raise StoreError(f"cannot open database {path}: {error}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.statements += 1
         with _translated(self.where):
             return self._db.execute(sql, tuple(map(_param, params)))
 
@@ -303,6 +320,10 @@ class PostgresDriver(_Connection):
     """
 
     dialect = POSTGRESQL
+    # statement_timestamp(), not clock_timestamp(): one value per statement.
+    epoch_now = "extract(epoch FROM statement_timestamp())::double precision"
+    greatest = "greatest"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
     _db: psycopg.Connection[Any]
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
@@ -359,6 +380,7 @@ class PostgresDriver(_Connection):
             ) from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.statements += 1
         with _translated(self.where):
             return self._db.execute(pg_placeholders(sql), tuple(map(_param, params)))
 

@@ -39,11 +39,15 @@ def migrations(dialect: str) -> list[Migration]:
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), path.read_text("utf-8")))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations of {dialect} are not numbered 1..n: {versions}")
+    # Numbers only have to increase: branches developed side by side take
+    # their numbers in advance, so one may land before the one numbered
+    # below it (a database then gets the lower one on its next migrate,
+    # since pending means "not applied", not "above the current version").
+    if not versions or versions[0] != 1 or len(set(versions)) != len(versions):
+        raise RuntimeError(f"migrations of {dialect} must start at 1, once each: {versions}")
     return found
 
 
 def latest_version(dialect: str) -> int:
-    """The schema version this ingestd writes."""
-    return len(migrations(dialect))
+    """The schema version this ingestd writes (its highest migration number)."""
+    return migrations(dialect)[-1].version

@@ -9,7 +9,9 @@ documented here rather than in SQL against the ``store_*`` tables:
   entries waiting for their page;
 * :class:`ArticlesAndIndex` -- stored articles, their versions and match
   edges, and the candidate index held beside them (migration 0006);
-* :class:`Stories` -- stories, their members and source chains.
+* :class:`Stories` -- stories, their members and source chains;
+* :class:`HostGates` -- fleet-wide politeness: per-host turns, pauses and
+  concurrency slots, and shared robots.txt decisions (migration 0010).
 
 :class:`MatchStore` is what the match step (:class:`ingestd.match.linker.Linker`)
 uses: articles and index, stories, the outlet directory and the matching
@@ -40,7 +42,7 @@ from ingestd.store.records import (
     PendingEntry,
     StoredText,
 )
-from ingestd.types import FeedEntry
+from ingestd.types import FeedEntry, HostTurn, RobotsRecord, RobotsState
 
 
 @runtime_checkable
@@ -223,6 +225,59 @@ class Stories(Protocol):
 
 
 @runtime_checkable
+class HostGates(Protocol):
+    """Per-host politeness shared by every process on the store.
+
+    Each call is one statement, atomic by itself; times are the store's
+    clock in epoch seconds (see :mod:`ingestd.store.hosts`).
+    """
+
+    def take_host_turn(self, host: str, spacing: float, max_wait: float) -> HostTurn:
+        """Reserve the next start for a request to ``host``."""
+        ...
+
+    def pause_host(self, host: str, seconds: float) -> None:
+        """Pause ``host`` for every worker (Retry-After)."""
+        ...
+
+    def host_paused_for(self, host: str) -> float:
+        """Seconds left in ``host``'s pause."""
+        ...
+
+    def take_host_slot(self, host: str, limit: int, holder: str, hold: float) -> int | None:
+        """One of ``host``'s ``limit`` concurrency slots, or None when all are held."""
+        ...
+
+    def release_host_slot(self, host: str, slot: int, holder: str) -> None:
+        """Give a slot back."""
+        ...
+
+    def slot_and_claim_workers(self, machine: str) -> set[str]:
+        """Workers of ``machine`` holding unexpired slots or claims."""
+        ...
+
+    def free_worker(self, worker: str) -> int:
+        """Release a dead worker's slots and claims."""
+        ...
+
+    def robots_state(self, url: str) -> RobotsState:
+        """A site's shared robots.txt record and claim."""
+        ...
+
+    def claim_robots(self, url: str, holder: str, hold: float) -> bool:
+        """Claim the fetch of a stale robots.txt; True when claimed."""
+        ...
+
+    def save_robots(self, url: str, record: RobotsRecord) -> None:
+        """Store a robots.txt decision, ending the claim."""
+        ...
+
+    def release_robots(self, url: str, holder: str) -> None:
+        """Drop a claim without a decision."""
+        ...
+
+
+@runtime_checkable
 class MatchStore(Transactions, ArticlesAndIndex, Stories, Protocol):
     """What the match step needs of a store."""
 
@@ -240,4 +295,5 @@ if TYPE_CHECKING:
         articles: ArticlesAndIndex = store
         stories: Stories = store
         match: MatchStore = store
-        del feeds, articles, stories, match
+        hosts: HostGates = store
+        del feeds, articles, stories, match, hosts

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ingestd.errors import SchemaVersionError, StoreError
-from ingestd.store.drivers import Driver, SqliteDriver
+from ingestd.store.drivers import Driver, PostgresDriver, SqliteDriver
+from ingestd.store.hosts import HostGateStore
 from ingestd.store.migrate import latest_version, migrations
 from ingestd.store.records import (
     EdgeRecord,
@@ -53,11 +54,13 @@ def _role(value: str | None) -> OutletRole | None:
     return None if value is None else OutletRole(value)
 
 
-class Store:
+class Store(HostGateStore):
     """ingestd's store over one database connection, of either dialect.
 
     Open one with :func:`ingestd.store.open_store` (a URL), or ``Store(path)``
-    for an SQLite file, or ``Store(driver)`` with an open driver.
+    for an SQLite file, or ``Store(driver)`` with an open driver. The
+    fleet-wide politeness methods (host turns, slots, pauses, robots.txt)
+    come from :class:`~ingestd.store.hosts.HostGateStore`.
     """
 
     def __init__(self, source: Driver | Path, *, create: bool = True):
@@ -88,6 +91,20 @@ class Store:
         """Close the connection."""
         self._driver.close()
 
+    @property
+    def statements(self) -> int:
+        """Statements this connection has sent (round trips on PostgreSQL)."""
+        return int(getattr(self._driver, "statements", 0))
+
+    def another_connection(self) -> Store:
+        """A new connection to the same database (for a thread of its own)."""
+        if self.path is not None:
+            return Store(SqliteDriver(self.path, create=False, read_only=self.read_only))
+        url = getattr(self._driver, "url", None)
+        if not isinstance(url, str):
+            raise StoreError(f"database {self.where}: cannot open another connection")
+        return Store(PostgresDriver(url, create=False, read_only=self.read_only))
+
     def __enter__(self) -> Store:
         return self
 
@@ -105,10 +122,20 @@ class Store:
         """The schema version this ingestd writes."""
         return latest_version(self.dialect)
 
+    def _applied_versions(self) -> set[int]:
+        if not self._driver.has_table("schema_migrations"):
+            return set()
+        rows = self._driver.execute("SELECT version FROM schema_migrations").fetchall()
+        return {int(row[0]) for row in rows}
+
     def pending_migrations(self) -> list[tuple[int, str]]:
-        """(version, name) of the migrations not yet applied, in order."""
-        current = self.schema_version()
-        return [(m.version, m.name) for m in migrations(self.dialect) if m.version > current]
+        """(version, name) of the migrations not yet applied, in order.
+
+        A migration numbered below the current version but never applied
+        (it landed after a higher-numbered one) is pending too.
+        """
+        applied = self._applied_versions()
+        return [(m.version, m.name) for m in migrations(self.dialect) if m.version not in applied]
 
     def _refuse_newer(self, current: int, latest: int) -> None:
         if current > latest:
@@ -124,17 +151,17 @@ class Store:
         """
         if self.read_only:
             raise StoreError(f"database {self.where} is open read-only: cannot migrate it")
-        current = self.schema_version()
-        self._refuse_newer(current, self.latest_version())
+        self._refuse_newer(self.schema_version(), self.latest_version())
+        applied = self._applied_versions()
         for migration in migrations(self.dialect):
-            if migration.version <= current or (up_to is not None and migration.version > up_to):
+            if migration.version in applied or (up_to is not None and migration.version > up_to):
                 continue
             with self.transaction():
                 # Several processes may start at once (workers sharing one
                 # PostgreSQL): one applies each migration, the others wait
                 # here and then find it applied.
                 self._driver.lock(MIGRATE_LOCK_KEY)
-                if self.schema_version() >= migration.version:
+                if migration.version in self._applied_versions():
                     continue
                 if migration.version == 1:
                     self._driver.script(
@@ -154,7 +181,7 @@ class Store:
         """Refuse a database whose schema is newer than ours, or not migrated."""
         current, latest = self.schema_version(), self.latest_version()
         self._refuse_newer(current, latest)
-        if current < latest:
+        if current < latest or self.pending_migrations():
             raise StoreError(
                 f"database {self.where} is at schema version {current}, expected {latest}: "
                 "run `ingestd db migrate`"

@@ -255,4 +255,41 @@ def test_processes_starting_together_migrate_once(store_url: str) -> None:
         thread.join(30)
     assert results == [LATEST, LATEST, LATEST]
     with open_store(store_url, create=False) as store:
-        assert store.query_one("SELECT count(*) FROM schema_migrations")[0] == LATEST
+        assert store.query_one("SELECT count(*) FROM schema_migrations")[0] == len(NAMES)
+
+
+def test_a_migration_landing_below_the_applied_version_is_still_applied(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Branches take their numbers in advance: 0010 may be applied before 0009 exists.
+    real = migrations
+    late = real("sqlite")[-2].version  # stands for the one that lands later
+    without = lambda d: [m for m in real(d) if m.version != late]  # noqa: E731
+    monkeypatch.setattr("ingestd.store.sql.migrations", without)
+    with open_store(store_url) as store:
+        assert store.migrate() == LATEST
+        assert (late, real("sqlite")[-2].name) not in [
+            (r["version"], r["name"])
+            for r in store.query("SELECT version, name FROM schema_migrations")
+        ]
+    monkeypatch.setattr("ingestd.store.sql.migrations", real)
+    with open_store(store_url) as store:
+        assert store.pending_migrations() == [(late, real(store.dialect)[-2].name)]
+        with pytest.raises(StoreError, match="run `ingestd db migrate`"):
+            store.check_schema()
+        assert store.migrate() == LATEST
+        assert store.pending_migrations() == []
+        store.check_schema()
+
+
+def test_migration_numbers_must_start_at_one_and_not_repeat(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for names in (["0002_a.sql"], ["0001_a.sql", "0001_b.sql"]):
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        (folder / "sqlite").mkdir(parents=True)
+        for name in names:
+            (folder / "sqlite" / name).write_text("SELECT 1;", "utf-8")
+        monkeypatch.setattr(migrate_module, "storage_dir", lambda f=folder: f)
+        with pytest.raises(RuntimeError, match="must start at 1, once each"):
+            migrations("sqlite")

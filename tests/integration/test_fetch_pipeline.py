@@ -167,5 +167,14 @@ def test_robots_unavailable_is_retried_not_given_up(
     stats = harness.poll()
     assert stats.errors["page_robots_unavailable"] == 1
     assert rows(harness.db, "SELECT state, attempts FROM store_entries") == [("pending", 1)]
+    # The decision is kept in the store for robots_error_ttl, for every
+    # process: the next cycle within it does not ask robots.txt again.
+    assert rows(harness.db, "SELECT outcome FROM store_robots") == [("unreachable",)]
     local_server.route("/robots.txt", b"User-agent: *\nDisallow:\n", content_type="text/plain")
+    assert harness.poll().articles_stored == 0
+    assert local_server.paths().count("/robots.txt") == 1
+    # Once the error ttl has passed, robots.txt is read again and the page fetched.
+    with sqlite3.connect(harness.db) as db:
+        db.execute("UPDATE store_robots SET expires_at = 0")
+    db.close()
     assert harness.poll().articles_stored == 1

@@ -52,3 +52,16 @@ def test_service_demo_and_evaluation_do_not_depend_on_the_commands() -> None:
             if any(name.startswith("ingestd.commands") for name in imported_modules(path)):
                 offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+def test_the_fetch_stage_reaches_the_store_only_through_its_fleet_protocol() -> None:
+    # Fleet-wide politeness lives in the store, but the fetcher sees only the
+    # narrow ingestd.fetch.fleet.Fleet Protocol (the daemon passes a StoreFleet).
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted((PACKAGE / "fetch").rglob("*.py"))
+        if any(
+            name.startswith(("ingestd.store", "ingestd.service")) for name in imported_modules(path)
+        )
+    ]
+    assert offenders == []
