@@ -32,9 +32,13 @@ from tests.support.httpserver import LocalServer, RequestHandler
 from tests.support.postgres import pg_database
 
 DELAY = 0.5
-# Scheduling on a loaded 2-core machine (the workers' event loops, the
-# server's threads) moves an arrival by a few tens of milliseconds.
-SLACK = 0.1
+# The gate spaces the *starts* of requests; the server sees their arrivals,
+# which scheduling on a loaded 2-core machine (the workers' event loops, the
+# server's threads) moves by tens of milliseconds and, under heavy load, by
+# over 100 ms. Without a fleet-wide gate two workers' requests arrive
+# together (gaps near 0), so a floor well under the delay still tells the
+# two apart, and the mean gap shows the schedule held over the whole run.
+SLACK = 0.25
 SCHEDULE = {"min_interval": 3600.0, "max_interval": 3600.0, "jitter": 0.0}
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
@@ -122,6 +126,14 @@ def gaps(times: list[float]) -> list[float]:
     return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
+def assert_spaced(times: list[float]) -> None:
+    """Arrivals at one host kept ``DELAY`` apart, allowing for arrival jitter."""
+    between = gaps(times)
+    assert between, times
+    assert min(between) >= DELAY - SLACK, between
+    assert sum(between) / len(between) >= DELAY - 0.05, between
+
+
 def stored_by(proc: DaemonProcess) -> int:
     """Pages this worker fetched and stored (or found stored by the other)."""
     return proc.event_names().count("article_stored")
@@ -195,7 +207,7 @@ def test_two_workers_keep_the_host_delay_and_read_robots_once(
         first.wait_for(lambda: all_stored(pg_url, site), timeout=120, what="every page stored")
     times = site.times()
     assert len(times) >= len(site.pages) + 2 * len(site.feeds) + 1
-    assert min(gaps(times)) >= DELAY - SLACK, gaps(times)
+    assert_spaced(times)
     # One robots.txt fetch for the whole fleet (and pages were checked against it).
     assert site.count("/robots.txt") == 1
     assert pg_count(pg_url, "SELECT count(*) FROM store_robots WHERE outcome = 'rules'") == 1
@@ -229,7 +241,7 @@ def test_a_429_with_retry_after_pauses_the_host_for_every_worker(
     assert after, "no request after the 429"
     assert after[0] - refused >= retry_after - SLACK, after[0] - refused
     times = site.times()
-    assert min(gaps(times)) >= DELAY - SLACK, gaps(times)
+    assert_spaced(times)
     assert stored_by(first) and stored_by(second)
 
 
@@ -267,5 +279,5 @@ def test_poll_once_beside_the_daemon_keeps_the_host_delay_on_sqlite(
     finally:
         daemon.close()
     times = site.times()
-    assert min(gaps(times)) >= DELAY - SLACK, gaps(times)
+    assert_spaced(times)
     assert site.count("/robots.txt") == 1  # the poll read the daemon's decision
