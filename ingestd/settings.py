@@ -177,8 +177,14 @@ class ServiceSettings(_Section):
     # how feeds added or removed with `ingestd feeds add|remove` reach a
     # running daemon without a reload.
     store_resync_interval: PositiveFloat = 30.0
+    # Seconds a worker's lease on a feed or pending entry lasts without a
+    # heartbeat (renewed three times per period while it works). A killed
+    # worker's feeds and entries reach the other workers this long after its
+    # last heartbeat; shorter means faster take-over but more store writes
+    # and less slack for a stalled worker before its work is taken away.
+    lease_seconds: float = Field(default=120.0, ge=1.0, le=3600.0)
 
-    @field_validator("grace_period", "store_resync_interval", mode="before")
+    @field_validator("grace_period", "store_resync_interval", "lease_seconds", mode="before")
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
         return _int_to_float(value)

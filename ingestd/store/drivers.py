@@ -57,6 +57,10 @@ class Driver(Protocol):
     where: str
     #: Whether the connection refuses writes.
     read_only: bool
+    #: Appended to a claim's SELECT (the leases, ingestd.store.leases): PostgreSQL
+    #: locks the rows it returns and skips rows another transaction has locked;
+    #: SQLite needs nothing (BEGIN IMMEDIATE lets one writer in at a time).
+    skip_locked: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
@@ -167,6 +171,7 @@ class SqliteDriver(_Connection):
     """
 
     dialect = SQLITE
+    skip_locked = ""
     _BEGIN = "BEGIN IMMEDIATE"
     _db: sqlite3.Connection
 
@@ -303,6 +308,7 @@ class PostgresDriver(_Connection):
     """
 
     dialect = POSTGRESQL
+    skip_locked = " FOR UPDATE SKIP LOCKED"
     _db: psycopg.Connection[Any]
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
@@ -351,8 +357,11 @@ class PostgresDriver(_Connection):
                 admin_url, autocommit=True, connect_timeout=_PG_CONNECT_TIMEOUT_S
             ) as admin:
                 admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(str(name))))
-        except psycopg.errors.DuplicateDatabase:
-            pass  # another process created it meanwhile
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # Another process created it meanwhile. Two CREATE DATABASE at the
+            # same instant: the loser fails on pg_database's unique index
+            # (UniqueViolation), not with DuplicateDatabase.
+            pass
         except psycopg.Error as error:
             raise StoreError(
                 f"cannot create PostgreSQL database {self.where}: {_first_line(error, url)}"

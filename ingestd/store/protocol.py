@@ -9,7 +9,10 @@ documented here rather than in SQL against the ``store_*`` tables:
   entries waiting for their page;
 * :class:`ArticlesAndIndex` -- stored articles, their versions and match
   edges, and the candidate index held beside them (migration 0006);
-* :class:`Stories` -- stories, their members and source chains.
+* :class:`Stories` -- stories, their members and source chains;
+* :class:`Leases` -- the workers sharing the store and the leases they
+  hold on feeds and pending entries (migration 0009,
+  :mod:`ingestd.store.leases`).
 
 :class:`MatchStore` is what the match step (:class:`ingestd.match.linker.Linker`)
 uses: articles and index, stories, the outlet directory and the matching
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ingestd.store.records import (
     EdgeRecord,
+    FeedClaim,
     FeedRow,
     IndexCandidate,
     IndexEntry,
@@ -39,6 +43,9 @@ from ingestd.store.records import (
     OutletRow,
     PendingEntry,
     StoredText,
+    WorkerCounters,
+    WorkerInfo,
+    WorkerRow,
 )
 from ingestd.types import FeedEntry
 
@@ -223,6 +230,57 @@ class Stories(Protocol):
 
 
 @runtime_checkable
+class Leases(Protocol):
+    """Workers and their leases: who polls which feed, who fetches which entry."""
+
+    def register_worker(self, info: WorkerInfo, counters: WorkerCounters, now: datetime) -> None:
+        """Write the worker's row (at start and at every heartbeat)."""
+        ...
+
+    def prune_workers(self, heartbeat_before: datetime) -> int:
+        """Drop the rows of workers silent since before ``heartbeat_before``."""
+        ...
+
+    def renew_leases(self, worker_id: str, expires: datetime) -> tuple[int, int]:
+        """Extend every lease the worker still holds; (feeds, entries) renewed."""
+        ...
+
+    def retire_worker(self, worker_id: str) -> None:
+        """Release everything the worker holds and drop its row."""
+        ...
+
+    def workers(self, now: datetime) -> list[WorkerRow]:
+        """Every worker row with the unexpired leases it holds."""
+        ...
+
+    def claim_feed(
+        self,
+        feed_id: int,
+        worker_id: str,
+        now: datetime,
+        expires: datetime,
+        *,
+        due_by: datetime | None,
+    ) -> FeedClaim:
+        """Lease one feed to poll it, or say why not."""
+        ...
+
+    def release_feed(self, feed_id: int, worker_id: str) -> None:
+        """Free a polled feed."""
+        ...
+
+    def claim_entries(
+        self, entry_ids: Sequence[int], worker_id: str, now: datetime, expires: datetime
+    ) -> list[int]:
+        """Lease the pending entries of ``entry_ids`` nobody else holds."""
+        ...
+
+    def release_entries(self, entry_ids: Sequence[int], worker_id: str) -> None:
+        """Free entries this worker holds."""
+        ...
+
+
+@runtime_checkable
 class MatchStore(Transactions, ArticlesAndIndex, Stories, Protocol):
     """What the match step needs of a store."""
 
@@ -240,4 +298,5 @@ if TYPE_CHECKING:
         articles: ArticlesAndIndex = store
         stories: Stories = store
         match: MatchStore = store
-        del feeds, articles, stories, match
+        leases: Leases = store
+        del feeds, articles, stories, match, leases
