@@ -16,7 +16,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -312,7 +312,28 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(where, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(where, None, f"cannot read file: {error}") from None
-    return parse_settings(source, where)
+    return with_environment(parse_settings(source, where), os.environ, where)
+
+
+# Overrides ``[metrics] listen``: workers started from one template unit
+# (systemd/ingestd@.service) share one configuration file, which is what
+# makes them one owner of its feeds, but each needs a port of its own.
+METRICS_LISTEN_ENV = "INGESTD_METRICS_LISTEN"
+
+
+def with_environment(settings: Settings, environ: Mapping[str, str], where: str) -> Settings:
+    """The settings with ``INGESTD_METRICS_LISTEN`` applied (validated like the file's key)."""
+    listen = environ.get(METRICS_LISTEN_ENV)
+    if not listen:
+        return settings
+    try:
+        metrics = MetricsSettings.model_validate(
+            {**settings.metrics.model_dump(), "listen": listen}
+        )
+    except ValidationError as error:
+        message = error.errors()[0]["msg"]
+        raise ConfigError(where, None, f"{METRICS_LISTEN_ENV}: {message}") from None
+    return settings.model_copy(update={"metrics": metrics})
 
 
 def parse_settings(source: str, where: str = "<config>") -> Settings:
