@@ -169,6 +169,7 @@ class Daemon:
         self.hooks = ScheduleHooks(policy_config(settings), rng or random.Random())
         self.metrics = Metrics()
         self._leases: LeaseKeeper | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self.totals = CycleStats()
         self.state = RunState.STARTING
         self.exit_code = 0
@@ -277,7 +278,7 @@ class Daemon:
         self.state = RunState.RUNNING
         await self._sync_jobs()
         self._spawn_background(self._ingest_loop())
-        self._spawn_background(self._heartbeat())
+        self._heartbeat_task = self._spawn_background(self._heartbeat())
         self._spawn_background(self._measure_lag())
         self._spawn_background(self._report_status())
         self._spawn_background(self._follow_store())
@@ -317,6 +318,11 @@ class Daemon:
         """Give back every lease at once (other workers need not wait for expiry)."""
         if self._leases is None:
             return
+        if self._heartbeat_task is not None:
+            # Stopped first: a heartbeat after the retirement would write the
+            # worker's row back.
+            self._heartbeat_task.cancel()
+            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
         try:
             await self._leases.retire()
         except IngestdError as error:
@@ -369,10 +375,11 @@ class Daemon:
     async def _reload_quietly(self) -> None:
         await self.reload()
 
-    def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background_done)
+        return task
 
     def _background_done(self, task: asyncio.Task[None]) -> None:
         self._background.discard(task)

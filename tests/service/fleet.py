@@ -122,7 +122,8 @@ class Fleet:
                 storage={"url": url},
                 schedule=schedule or ONCE,
                 service=service or {},
-                fetch=fetch or {},
+                # Pages held at the site (TimedSite.hold) must not time out.
+                fetch={"read_timeout": 90.0, "total_timeout": 120.0, **(fetch or {})},
             )
         )
         self.procs: list[DaemonProcess] = []
@@ -189,6 +190,17 @@ class Fleet:
     def started(self) -> bool:
         """Every worker has logged READY (its ``started`` line)."""
         return all("started" in proc.event_names() for proc in self.procs)
+
+    def popen(self, *args: str, config: Path | None = None) -> subprocess.Popen[str]:
+        """Start ``ingestd --config FILE ARGS`` (stderr piped)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "ingestd", "--config", str(config or self.config), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
 
     def cli(self, *args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
         """Run ``ingestd --config FILE ARGS`` to the end."""

@@ -190,37 +190,60 @@ def test_workers_started_together_on_a_new_database_all_come_up(
 
 
 @pytest.mark.timeout(240)
-def test_a_one_off_poll_with_another_file_leaves_the_workers_feeds_active(
+def test_a_one_off_poll_beside_the_workers_shares_their_work_and_leaves_their_feeds_active(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
     site = TimedSite(local_server)
-    total = len(_reference(tmp_path, site)["articles"])
+    expected = _reference(tmp_path, site)
+    total = len(expected["articles"])
     extra = local_server.url("/extra/feed.xml")
     local_server.route(
         "/extra/feed.xml",
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
         content_type="application/rss+xml",
     )
-    with pg_database() as url, Fleet(tmp_path, url, site.outlets, workers=2) as fleet:
+    site.hold()
+    with (
+        pg_database() as url,
+        Fleet(tmp_path, url, site.outlets, workers=2, fetch={"concurrency": 2}) as fleet,
+    ):
         fleet.start()
-        fleet.wait_for(fleet.finished(total), what=f"{total} articles")
+
+        def held_by(kind: str) -> int:
+            return fleet.count(
+                "SELECT count(*) FROM store_entries e JOIN store_workers w"
+                " ON w.id = e.lease_owner WHERE w.kind = %s",
+                (kind,),
+            )
+
+        fleet.wait_for(lambda: held_by("run") == 4, what="both workers holding two entries")
         other = tmp_path / "other.toml"
         other.write_text(
             fleet.config.read_text().split("[[outlets]]")[0]
             + '[[outlets]]\nname = "Extra"\ndomain = "extra.example"\n'
             + f'feeds = ["{extra}"]\n'
         )
-        before = site.page_counts()
-        done = fleet.cli("poll", "--once", config=other)
-        assert done.returncode == 0, done.stderr
+        one_off = fleet.popen("poll", "--once", config=other)
+        try:
+            # It takes pending entries the workers do not hold, never theirs.
+            fleet.wait_for(lambda: held_by("poll") > 0, what="the one-off holding entries")
+        finally:
+            site.release()
+            _out, err = one_off.communicate(timeout=120)
+        assert one_off.returncode == 0, err
+        fleet.wait_for(fleet.finished(total), what=f"{total} articles")
         active = fleet.query("SELECT url, active FROM store_feeds WHERE url NOT LIKE 'import:%%'")
         assert {row["url"]: row["active"] for row in active} == {
             **{local_server.url(path): 1 for path in site.feeds},
             extra: 1,
         }
-        # Nothing was pending: the one-off fetched no page again, and left no worker row.
-        assert site.page_counts() == before
+        # The one-off retired itself; the workers run on.
         assert fleet.count("SELECT count(*) FROM store_workers WHERE kind = 'poll'") == 0
+        got = outcome(lambda sql: fleet.query(sql))
         for proc in fleet.procs:
             assert proc.running()
             assert proc.stop(signal.SIGTERM) == 0
+    assert {path: n for path, n in site.page_counts().items() if n != 1} == {}
+    assert set(site.page_counts()) == site.pages
+    assert got["articles"] == expected["articles"]
+    assert got["stories"] == expected["stories"]
