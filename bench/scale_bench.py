@@ -3,11 +3,13 @@
     python bench/scale_bench.py [--articles 100000] [--backend sqlite|postgresql]
                                 [--days 15] [--window 14] [--sample 2000]
                                 [--workdir DIR] [--postgres postgresql://postgres@127.0.0.1:5432]
+                                [--unspaced-share 0.1]
 
 A synthetic news stream (ingestd.evaluation.stream: 40 outlets, 20% planted
 copies published hours to three days after their origin, whole, cut down or
-lightly edited) of ``--articles`` articles over ``--days`` days (more than
-the ``--window``) is written as JSONL and imported by TWO successive
+lightly edited; ``--unspaced-share`` of the outlets write Chinese or Japanese,
+without spaces, edited by a few characters) of ``--articles`` articles over
+``--days`` days (more than the ``--window``) is written as JSONL and imported by TWO successive
 `ingestd import` processes (the first and second half), as a backfill
 would be. Then, on the filled store:
 
@@ -24,7 +26,8 @@ would be. Then, on the filled store:
 - store size per 1,000 articles, candidate index included, and the index
   rows;
 - seconds from `ingestd run` start to READY=1 on that store;
-- planted copies found: copies filed in their origin's story.
+- planted copies found: copies filed in their origin's story;
+- the match step and planted copies found per script (Latin, zh, ja).
 """
 
 from __future__ import annotations
@@ -160,7 +163,7 @@ def article_of(item: ImportItem) -> ExtractedArticle:
         author=None,
         published_at=item.published_at,
         site_name=None,
-        language=None,
+        language=item.language,
         canonical_url=None,
         description=None,
     )
@@ -182,10 +185,15 @@ def sample_items(lines: list[str], store: Store) -> list[ImportItem]:
 
 
 def match_step(store: Store, items: list[ImportItem], window: int) -> dict[str, float]:
-    """Link the sample through the real Linker; per-article step times in ms."""
+    """Link the sample through the real Linker; per-article step times in ms.
+
+    Beside the whole sample's p50/p95, ``p50_<script>`` for each script of
+    the stream (the article's language, "latin" when it has none).
+    """
     linker = linker_for(store, window, TimedLinker)
     assert isinstance(linker, TimedLinker)
     totals, after_features = [], []
+    by_script: dict[str, list[float]] = {}
     for item in items:
         seen = item.published_at or datetime.now().astimezone()
         entry = store.import_entry(
@@ -203,12 +211,28 @@ def match_step(store: Store, items: list[ImportItem], window: int) -> dict[str, 
         total = time.perf_counter() - began
         totals.append(total * 1000)
         after_features.append((total - linker.prepare_seconds) * 1000)
-    return {
+        by_script.setdefault(item.language or "latin", []).append(total * 1000)
+    timing = {
         "p50": percentile(totals, 0.5),
         "p95": percentile(totals, 0.95),
         "rest_p50": percentile(after_features, 0.5),
         "rest_p95": percentile(after_features, 0.95),
     }
+    for script, times in sorted(by_script.items()):
+        timing[f"p50_{script}"] = percentile(times, 0.5)
+        timing[f"p95_{script}"] = percentile(times, 0.95)
+        timing[f"n_{script}"] = len(times)
+    return timing
+
+
+def script_line(timing: dict[str, float]) -> str:
+    """The per-script part of the match step's figures, one line."""
+    scripts = sorted(key[4:] for key in timing if key.startswith("p50_"))
+    return "    per script: " + "; ".join(
+        f"{script} p50 {timing[f'p50_{script}']:.2f} ms, p95 {timing[f'p95_{script}']:.2f} ms "
+        f"({int(timing[f'n_{script}'])} articles)"
+        for script in scripts
+    )
 
 
 def bare_insert_rate(
@@ -239,7 +263,10 @@ def bare_insert_rate(
     return rate
 
 
-def planted_found(store: Store, planted: dict[str, str]) -> tuple[int, int]:
+def planted_found(
+    store: Store, planted: dict[str, str], scripts: dict[str, str] | None = None
+) -> tuple[int, int]:
+    """(found, stored) planted copies; with ``scripts`` (url -> script) only that script's."""
     story: dict[str, int] = {}
     urls = list({*planted, *planted.values()})
     for start in range(0, len(urls), 500):
@@ -247,9 +274,27 @@ def planted_found(store: Store, planted: dict[str, str]) -> tuple[int, int]:
         marks = ",".join("?" * len(chunk))
         for row in store.query(f"SELECT url, story_id FROM articles WHERE url IN ({marks})", chunk):
             story[row["url"]] = int(row["story_id"])
-    stored = [(copy, origin) for copy, origin in planted.items() if copy in story]
+    stored = [
+        (copy, origin)
+        for copy, origin in planted.items()
+        if copy in story and (scripts is None or copy in scripts)
+    ]
     found = sum(1 for copy, origin in stored if story.get(copy) == story.get(origin))
     return found, len(stored)
+
+
+def planted_by_script(store: Store, stream: SyntheticStream) -> str:
+    """Planted copies found per script of the copy's outlet, one line."""
+    number_of = {o["domain"]: n for n, o in enumerate(stream.outlet_table())}
+    scripts: dict[str, dict[str, str]] = {}
+    for copy in stream.planted:
+        script = stream.script_of(number_of[copy.split("/")[2]])
+        scripts.setdefault(script, {})[copy] = script
+    parts = []
+    for script, urls in sorted(scripts.items()):
+        found, stored = planted_found(store, stream.planted, urls)
+        parts.append(f"{script} {found:,} of {stored:,} ({found / max(stored, 1):.4f})")
+    return "    planted copies found per script: " + "; ".join(parts)
 
 
 def measure_only(args: argparse.Namespace) -> None:
@@ -258,7 +303,12 @@ def measure_only(args: argparse.Namespace) -> None:
     store = open_store(settings.storage.url)
     store.migrate()
     stored = int(store.query_one("SELECT count(*) FROM store_articles")[0])
-    stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
+    stream = SyntheticStream(
+        articles=args.articles + args.sample,
+        days=args.days,
+        unspaced_share=args.unspaced_share,
+        seed=7,
+    )
     lines = stream.lines()
     for _ in range(stored):
         next(lines)
@@ -273,8 +323,10 @@ def measure_only(args: argparse.Namespace) -> None:
         f"p95 {timing['rest_p95']:.2f} ms",
         flush=True,
     )
+    print(script_line(timing), flush=True)
     found, planted = planted_found(store, stream.planted)
     print(f"planted copies found (among those stored): {found:,} of {planted:,}")
+    print(planted_by_script(store, stream), flush=True)
     total = stored + len(sample)
     size = store.size_bytes()
     print(f"store size: {size / 2**20:.0f} MiB = {size / total * 1000 / 2**20:.2f} MiB per 1,000")
@@ -292,6 +344,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--unspaced-share",
+        type=float,
+        default=0.1,
+        help="share of the outlets writing Chinese or Japanese (no spaces); 0 for Latin only",
+    )
     parser.add_argument(
         "--measure",
         type=Path,
@@ -318,7 +376,12 @@ def main() -> None:
         flush=True,
     )
 
-    stream = SyntheticStream(articles=args.articles + args.sample, days=args.days, seed=7)
+    stream = SyntheticStream(
+        articles=args.articles + args.sample,
+        days=args.days,
+        unspaced_share=args.unspaced_share,
+        seed=7,
+    )
     began = time.monotonic()
     half = args.articles // 2
     paths = [folder / f"part1-{tag}.jsonl", folder / f"part2-{tag}.jsonl"]
@@ -377,8 +440,10 @@ def main() -> None:
         f"p95 {timing['rest_p95']:.2f} ms",
         flush=True,
     )
+    print(script_line(timing), flush=True)
     found, planted = planted_found(store, stream.planted)
     print(f"planted copies found: {found:,} of {planted:,} ({found / planted:.4f})")
+    print(planted_by_script(store, stream), flush=True)
     total = int(store.query_one("SELECT count(*) FROM store_articles")[0])
     size = store.size_bytes()
     print(

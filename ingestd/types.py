@@ -13,6 +13,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingestd.match.features import PreparedText
 
 
 class OutletRole(enum.StrEnum):
@@ -110,3 +114,7 @@ class ExtractedArticle:
     language: str | None
     canonical_url: str | None
     description: str | None = None
+    # The text's paragraphs normalised, shingled and keyed by the extraction
+    # worker (see ingestd.match.features.prepare_text), so the main process
+    # does not redo it; None when the text was not prepared there.
+    prepared: PreparedText | None = None

@@ -23,6 +23,7 @@ answers which registrable domain a host belongs to.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import re
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -174,7 +175,13 @@ def domain_of(url_or_host: str) -> str:
         raise ValueError(f"no host in {url_or_host!r} ({exc})") from exc
     if not host:
         raise ValueError(f"no host in {url_or_host!r}")
-    host = host.rstrip(".")
+    return _domain_of_host(host.rstrip("."))
+
+
+# Asked for every article and credit, of a few thousand distinct hosts: the
+# Public Suffix List look-up is made once per host (bounded).
+@functools.lru_cache(maxsize=8192)
+def _domain_of_host(host: str) -> str:
     if _is_ip(host):
         return host
     # courlan looks the host up in the Public Suffix List and strips "www".

@@ -8,6 +8,7 @@ threads (the event loop's executors) can deadlock or corrupt state.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import os
 import select
@@ -17,10 +18,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingestd.errors import ExtractionError, FeedParseError
 from ingestd.types import ExtractedArticle, ParsedFeed
+
+if TYPE_CHECKING:
+    from ingestd.match.features import PreparedText, TextRules
 
 T = TypeVar("T")
 
@@ -31,7 +35,8 @@ def _warm_up(owner_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(owner_pid)
     import ingestd.extract.article
-    import ingestd.feeds.parse  # noqa: F401  (and feedparser)
+    import ingestd.feeds.parse
+    import ingestd.match.features  # noqa: F401  (and numpy: text preparation)
 
 
 def _exit_with(owner_pid: int) -> None:
@@ -75,7 +80,33 @@ def _parse(url: str, body: bytes, content_type: str | None) -> ParsedFeed:
 def _extract(url: str, page: bytes) -> ExtractedArticle:
     from ingestd.extract.article import extract_article
 
-    return extract_article(url, page)
+    return _with_prepared_text(extract_article(url, page))
+
+
+def _prepare(text: str) -> PreparedText:
+    from ingestd.match.features import prepare_text
+    from ingestd.text.normalize import split_paragraphs
+
+    return prepare_text(split_paragraphs(text), _default_rules())
+
+
+def _with_prepared_text(article: ExtractedArticle) -> ExtractedArticle:
+    """The article with its text prepared for matching (done here, off the main process).
+
+    Normalising, shingling and keying the paragraphs costs about a
+    millisecond per article; in the worker it runs beside extraction instead
+    of in the process that fetches, matches and stores. The matcher checks
+    that the rules are its own and the paragraphs its own, else redoes it.
+    """
+    return dataclasses.replace(article, prepared=_prepare(article.text))
+
+
+def _default_rules() -> TextRules:
+    from ingestd.fingerprint.params import DEFAULT_PARAMS
+    from ingestd.match.features import TextRules
+    from ingestd.match.thresholds import DEFAULT_THRESHOLDS
+
+    return TextRules.of(DEFAULT_PARAMS, DEFAULT_THRESHOLDS)
 
 
 class ExtractionPool:
@@ -123,6 +154,13 @@ class ExtractionPool:
             return await self._submit(_extract, url, page)
         except BrokenProcessPool:
             raise ExtractionError(url, "extraction worker crashed") from None
+
+    async def prepare(self, text: str) -> PreparedText:
+        """A text's paragraphs prepared for matching, in a worker (see ``_with_prepared_text``)."""
+        try:
+            return await self._submit(_prepare, text)
+        except BrokenProcessPool:
+            raise ExtractionError("", "text preparation worker crashed") from None
 
     async def parse_feed(self, url: str, body: bytes, content_type: str | None) -> ParsedFeed:
         """Parse one feed document in a worker (feedparser costs milliseconds of CPU)."""

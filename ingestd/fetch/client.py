@@ -321,7 +321,7 @@ class Fetcher:
             # No more connections than requests may be in flight at once.
             pool = httpx.Limits(
                 max_connections=limits.concurrency,
-                max_keepalive_connections=min(20, limits.concurrency),
+                max_keepalive_connections=limits.concurrency,
             )
             transport = PinnedTransport(require_pin=self._pin, network=self._network, limits=pool)
         self._client = httpx.AsyncClient(

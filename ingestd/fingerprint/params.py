@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +31,17 @@ class SignatureParams:
 
     def key(self) -> str:
         """A stable text form, stored with each signature."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return _key_of(self)  # asked once per stored article: made once per parameters
 
     @classmethod
     def from_key(cls, key: str) -> SignatureParams:
         """Parse what :meth:`key` produced."""
         return cls(**json.loads(key))
+
+
+@lru_cache(maxsize=16)
+def _key_of(params: SignatureParams) -> str:
+    return json.dumps(asdict(params), sort_keys=True, separators=(",", ":"))
 
 
 DEFAULT_PARAMS = SignatureParams()

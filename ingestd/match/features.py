@@ -32,11 +32,20 @@ class PreparedText:
     the exact hash) reads ``normalised``: normalisation is the costly step
     and is done once per paragraph (``keys[i]`` is ``paragraph_key`` of
     paragraph i).
+
+    Made by :func:`prepare_text` with a :class:`TextRules`, it also holds
+    what :func:`build_features` would compute per paragraph from text alone
+    (shingle hashes, lead-sentence keys), so that the extraction worker can
+    do that work and the main process only chooses among paragraphs (which
+    needs the store's boilerplate statistics).
     """
 
     paragraphs: tuple[str, ...]
     normalised: tuple[str, ...]
     keys: tuple[int, ...]
+    rules: TextRules | None = None
+    paragraph_shingles: tuple[U32Array, ...] = ()
+    paragraph_sentence_keys: tuple[tuple[int, ...], ...] = ()
 
     @property
     def full_text_hash(self) -> int:
@@ -44,10 +53,32 @@ class PreparedText:
         return stable_hash("\n".join(self.normalised))
 
 
-def prepare_text(paragraphs: Sequence[str]) -> PreparedText:
-    """Normalise each paragraph once and key it."""
+@dataclass(frozen=True, slots=True)
+class TextRules:
+    """The settings per-paragraph features depend on (shingle size, lead sentences)."""
+
+    shingle_size: int
+    sentence_min_words: int
+    lead_sentences: int
+
+    @classmethod
+    def of(cls, params: SignatureParams, thresholds: Thresholds) -> TextRules:
+        """The rules a matcher with these parameters applies."""
+        return cls(params.shingle_size, thresholds.sentence_min_words, thresholds.lead_sentences)
+
+
+def prepare_text(paragraphs: Sequence[str], rules: TextRules | None = None) -> PreparedText:
+    """Normalise each paragraph once and key it; with ``rules``, shingle and key its sentences."""
     normalised = tuple(normalize(p) for p in paragraphs)
-    return PreparedText(tuple(paragraphs), normalised, tuple(stable_hash(n) for n in normalised))
+    keys = tuple(stable_hash(n) for n in normalised)
+    if rules is None:
+        return PreparedText(tuple(paragraphs), normalised, keys)
+    shingles = paragraph_shingle_hashes([n.split() for n in normalised], rules.shingle_size)
+    sentences = tuple(
+        tuple(sentence_keys(p, rules.sentence_min_words, limit=rules.lead_sentences))
+        for p in paragraphs
+    )
+    return PreparedText(tuple(paragraphs), normalised, keys, rules, tuple(shingles), sentences)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,15 +172,19 @@ def build_features(
     ``boilerplate`` holds paragraph keys known as the outlet's boilerplate;
     ``credit_paragraphs`` the indexes of paragraphs that are only a credit.
     Pass a :class:`PreparedText` when its keys were needed before (the
-    boilerplate look-up): nothing is normalised twice.
+    boilerplate look-up): nothing is normalised twice; when it was prepared
+    with these parameters' :class:`TextRules` (in the extraction worker), its
+    per-paragraph shingles and sentence keys are used as they are.
     """
     prepared = paragraphs if isinstance(paragraphs, PreparedText) else prepare_text(paragraphs)
+    ready = prepared.rules == TextRules.of(params, thresholds)
     texts = prepared.paragraphs
     all_keys = prepared.keys
     prose = {index for index, paragraph in enumerate(texts) if is_prose(paragraph)}
     if not prose - set(credit_paragraphs):
         prose = set(range(len(texts)))  # a text with no prose: judge it whole
     token_lists: list[list[str]] = []
+    chosen: list[int] = []
     word_counts: list[int] = []
     normalised: list[str] = []
     lead: list[int] = []
@@ -162,16 +197,19 @@ def build_features(
             continue
         normalised.append(norm)
         token_lists.append(words)
+        chosen.append(index)
         word_counts.append(len(words))
         if len(lead) < thresholds.lead_sentences:
-            lead.extend(
-                sentence_keys(
-                    paragraph,
-                    thresholds.sentence_min_words,
-                    limit=thresholds.lead_sentences - len(lead),
-                )
-            )
-    per_paragraph = paragraph_shingle_hashes(token_lists, params.shingle_size)
+            missing = thresholds.lead_sentences - len(lead)
+            if ready:
+                # The first keys of a paragraph are the same whatever the limit.
+                lead.extend(prepared.paragraph_sentence_keys[index][:missing])
+            else:
+                lead.extend(sentence_keys(paragraph, thresholds.sentence_min_words, limit=missing))
+    if ready:
+        per_paragraph = [prepared.paragraph_shingles[index] for index in chosen]
+    else:
+        per_paragraph = paragraph_shingle_hashes(token_lists, params.shingle_size)
     shingles = np.unique(np.concatenate(per_paragraph)) if per_paragraph else np.empty(0, np.uint32)
     return TextFeatures(
         paragraph_shingles=tuple(per_paragraph),

@@ -33,6 +33,7 @@ from ingestd.fingerprint.params import SignatureParams
 from ingestd.fingerprint.sketch import Signer
 from ingestd.match.attribution import Attribution, KnownOutlet, find_attributions
 from ingestd.match.features import (
+    PreparedText,
     TextFeatures,
     build_features,
     choose_boilerplate,
@@ -261,7 +262,9 @@ class Linker:
         canonical_credit = self._canonical_credit(article.canonical_url, outlet)
         if canonical_credit:
             credits.insert(0, canonical_credit)
-        features = self._features_for(entry.outlet_id, paragraphs, attributions, stored=revisit)
+        features = self._features_for(
+            entry.outlet_id, paragraphs, attributions, stored=revisit, prepared=article.prepared
+        )
         full_text_key = features.full_text_hash
         signature = self.signer.sign(features.shingles)
         probe = self.index.probe(signature, features, full_text_key)
@@ -354,13 +357,16 @@ class Linker:
         attributions: Sequence[Attribution],
         *,
         stored: bool = False,
+        prepared: PreparedText | None = None,
     ) -> TextFeatures:
         """Features with the outlet's boilerplate and credit-only paragraphs removed.
 
         A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
         articles of the outlet; a stored article counts itself, a new one not yet.
+        ``prepared``: these paragraphs already prepared (by the extraction worker).
         """
-        prepared = prepare_text(paragraphs)  # each paragraph normalised once
+        if prepared is None or prepared.paragraphs != tuple(paragraphs):
+            prepared = prepare_text(paragraphs)  # each paragraph normalised once
         counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
         needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
         boilerplate = choose_boilerplate(prepared.keys, counts, needed)

@@ -63,9 +63,13 @@ class Thresholds:
     # Boilerplate ---------------------------------------------------------
     # A paragraph seen in this many articles of one outlet is that
     # outlet's boilerplate (newsletter pitch, "Lire aussi", a credit line)
-    # and never enters the shingles. 2: the second time is enough, since
-    # one outlet carries one story once.
-    boilerplate_min_articles: int = 2
+    # and never enters the shingles. 3, not 2: an outlet's follow-up reuses
+    # an earlier piece's background paragraphs, and at 2 that background,
+    # seen once in the follow-up, was stripped from the next article of the
+    # outlet that carried it: an update under a new URL, fetched before its
+    # first version (feeds are read newest first), then kept too little of
+    # that version's text to be recognised as the same story.
+    boilerplate_min_articles: int = 3
 
 
 DEFAULT_THRESHOLDS = Thresholds()

@@ -22,7 +22,7 @@ import asyncio
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from typing import Any
 from ingestd.errors import ExtractionError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.extract.warc import WarcPage, read_warc
+from ingestd.match.features import PreparedText
 from ingestd.match.linker import Linker
 from ingestd.store import Store
 from ingestd.store.records import OutletRow
@@ -291,7 +292,9 @@ class Importer:
         summary = ImportSummary()
         started = time.monotonic()
         source = iter(items)
-        queue: deque[tuple[ImportItem, asyncio.Task[ExtractedArticle] | None]] = deque()
+        # Each item's worker task: its page extracted, or its text prepared
+        # for matching (off this process, which links and stores).
+        queue: deque[tuple[ImportItem, asyncio.Task[ExtractedArticle | PreparedText]]] = deque()
         exhausted = False
 
         def fill() -> None:
@@ -309,15 +312,17 @@ class Importer:
                     summary.skipped[item.reason] += 1
                     advance(1)
                 else:
-                    task = None
+                    work: Awaitable[ExtractedArticle | PreparedText]
                     if item.html is not None:
-                        task = asyncio.ensure_future(self.pool.extract(item.url, item.html))
-                    queue.append((item, task))
+                        work = self.pool.extract(item.url, item.html)
+                    else:
+                        work = self.pool.prepare(item.text or "")
+                    queue.append((item, asyncio.ensure_future(work)))
 
         fill()
         while queue:
             first_task = queue[0][1]
-            if first_task is not None and not first_task.done():
+            if not first_task.done():
                 # Wait outside any transaction: the store stays free meanwhile.
                 await asyncio.wait({first_task})
             with self.store.transaction():
@@ -325,7 +330,7 @@ class Importer:
                     if not queue:
                         break
                     item, task = queue[0]
-                    if task is not None and not task.done():
+                    if not task.done():
                         break
                     queue.popleft()
                     self._one(item, task, summary, report)
@@ -340,17 +345,17 @@ class Importer:
     def _one(
         self,
         item: ImportItem,
-        task: asyncio.Task[ExtractedArticle] | None,
+        task: asyncio.Task[ExtractedArticle | PreparedText],
         summary: ImportSummary,
         report: Callable[[str], None],
     ) -> None:
-        if task is not None:
-            try:
-                extracted = task.result()
-            except ExtractionError as error:
-                summary.rejected += 1
-                report(f"{item.where}: {item.url}: extraction failed: {error.detail}")
-                return
+        try:
+            extracted = task.result()
+        except ExtractionError as error:
+            summary.rejected += 1
+            report(f"{item.where}: {item.url}: extraction failed: {error.detail}")
+            return
+        if isinstance(extracted, ExtractedArticle):
             article = ExtractedArticle(
                 url=item.url,
                 text=extracted.text,
@@ -361,6 +366,7 @@ class Importer:
                 language=item.language or extracted.language,
                 canonical_url=item.canonical_url or extracted.canonical_url,
                 description=extracted.description,
+                prepared=extracted.prepared,
             )
         else:
             article = ExtractedArticle(
@@ -373,6 +379,7 @@ class Importer:
                 language=item.language,
                 canonical_url=item.canonical_url,
                 description=None,
+                prepared=extracted,
             )
         wall = self.clock()
         seen = min(article.published_at, wall) if article.published_at else wall
