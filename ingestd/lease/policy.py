@@ -91,9 +91,12 @@ def dead_here(other: WorkerInfo, me: WorkerInfo, alive: Callable[[int], bool]) -
 
     Its leases can be freed at once instead of at expiry: a single worker
     restarted by systemd after a crash (SIGKILL, OOM) goes on with its own
-    pending entries straight away. Only a missing process counts; a reused
-    pid (or two containers sharing a host name) errs the safe way, waiting
-    for the lease to expire.
+    pending entries straight away. Only a missing process counts, so a
+    reused pid errs the safe way (waiting for the lease to expire). It
+    assumes one host name per pid namespace (the default for containers):
+    workers in two containers that share a host name but not their pids
+    would free each other's live leases, and a page could then be fetched
+    twice (never lost).
     """
     return other.host == me.host and other.id != me.id and not alive(other.pid)
 
