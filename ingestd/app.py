@@ -105,13 +105,21 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 async def poll_once(settings: Settings, store: Store, *, owner: str = "") -> CycleStats:
     """One full polling cycle with a fresh HTTP client and extraction pool.
 
-    ``owner``: see :func:`config_owner`.
+    ``owner``: see :func:`config_owner`. The cycle runs as a worker of its
+    own (``kind`` ``poll`` in ``store_workers``): it claims every feed and
+    entry before working on it, so beside running ``ingestd run`` workers it
+    skips what they hold, and they skip what it holds; its leases are renewed
+    while it works and released when it ends.
     """
     # Imported here: the pipeline pulls in datasketch, numpy and the matcher,
     # which read-only commands (report, stories, feeds list) never need.
+    import asyncio
+
     from ingestd.extract.pool import ExtractionPool
     from ingestd.fetch.client import Fetcher
-    from ingestd.pipeline import Ingestor
+    from ingestd.lease.keeper import LeaseKeeper, new_worker
+    from ingestd.match.linker import utcnow
+    from ingestd.pipeline import Ingestor, InlineStore
     from ingestd.service.politeness import StoreFleet
 
     # Politeness is kept in the store, with every other process on it (a
@@ -122,6 +130,17 @@ async def poll_once(settings: Settings, store: Store, *, owner: str = "") -> Cyc
         with ExtractionPool(settings.extract.workers) as pool:
             async with Fetcher(fetch_limits(settings), fleet=fleet) as fetcher:
                 ingestor = Ingestor(settings, store, fetcher, pool, owner=owner)
-                return await ingestor.poll_once()
+                # A one-off is a worker too: it claims what it polls and
+                # fetches, so it never doubles a daemon's work beside it.
+                worker = new_worker("poll", owner, settings.service.lease_seconds, utcnow())
+                leases = LeaseKeeper(InlineStore(store), worker, utcnow)
+                await leases.register()
+                heartbeat = asyncio.create_task(leases.run_heartbeats())
+                try:
+                    return await ingestor.poll_once(leases)
+                finally:
+                    heartbeat.cancel()
+                    await asyncio.gather(heartbeat, return_exceptions=True)
+                    await leases.retire()
     finally:
         await fleet.close()

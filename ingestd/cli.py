@@ -210,8 +210,10 @@ from ingestd.commands.importer import import_ as _import_command  # noqa: E402
 cli.add_command(_import_command)
 
 from ingestd.commands.serve import serve as _serve_command  # noqa: E402
+from ingestd.commands.workers import workers as _workers_command  # noqa: E402
 
 cli.add_command(_serve_command)
+cli.add_command(_workers_command)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ingestd.errors import (
     ExtractionError,
@@ -48,6 +48,9 @@ from ingestd.match.thresholds import DEFAULT_THRESHOLDS
 from ingestd.settings import Settings
 from ingestd.store import Store
 from ingestd.store.records import FeedRow, PendingEntry
+
+if TYPE_CHECKING:
+    from ingestd.lease.keeper import LeaseKeeper
 
 log = logging.getLogger(__name__)
 
@@ -291,28 +294,55 @@ class Ingestor:
             done += indexed
         return done
 
-    async def poll_once(self) -> CycleStats:
+    async def poll_once(self, leases: LeaseKeeper | None = None) -> CycleStats:
         """Poll every active feed once, then ingest the pending entries.
 
         Each feed has at most ``[fetch] max_pages_per_feed`` pages fetched
         per cycle, its newest first, so one feed revealing thousands of
         entries cannot hold the cycle for hours; the rest stay pending for
         the following cycles (``entries_waiting``).
+
+        ``leases``: claim each feed and entry first, so a one-off beside
+        running workers skips what they hold (a feed being polled, a page
+        being fetched) instead of doing it a second time. Feeds are claimed
+        whether due or not: a one-off polls now.
         """
         stats = CycleStats()
         feeds = await self.db.call(lambda store: store.active_feeds())
-        for outcome in await asyncio.gather(*(self.poll_feed(feed) for feed in feeds)):
+        if leases is not None:
+            claims = [await leases.claim_feed(feed.id, due=False) for feed in feeds]
+            feeds = [claim.feed for claim in claims if claim.feed is not None]
+        for outcome in await asyncio.gather(*(self._poll_held(feed, leases) for feed in feeds)):
             stats.add_poll(outcome)
         cap = self.settings.fetch.max_pages_per_feed
+        now = self.clock()
         pending = await self.db.call(
-            lambda store: store.pending_entries(limit=len(feeds) * cap + cap, per_feed=cap)
+            lambda store: store.pending_entries(
+                limit=len(feeds) * cap + cap,
+                per_feed=cap,
+                unleased_at=None if leases is None else now,
+            )
         )
-        for result in await asyncio.gather(*(self.ingest_entry(entry) for entry in pending)):
+        if leases is not None:
+            pending = await leases.claim_entries(pending)
+        for result in await asyncio.gather(*(self._ingest_held(e, leases) for e in pending)):
             stats.add_entry(result)
         # A store kept by `poll --once` from cron is trimmed to the window too.
         await self.maintain_index()
         stats.entries_waiting = await self.db.call(lambda store: store.pending_count())
         return stats
+
+    async def _poll_held(self, feed: FeedRow, leases: LeaseKeeper | None) -> PollOutcome:
+        outcome = await self.poll_feed(feed)
+        if leases is not None:
+            await leases.release_feed(feed.id)
+        return outcome
+
+    async def _ingest_held(self, entry: PendingEntry, leases: LeaseKeeper | None) -> EntryOutcome:
+        outcome = await self.ingest_entry(entry)
+        if leases is not None:
+            await leases.release_entry(entry.id, fetched=outcome.result != "known")
+        return outcome
 
     async def poll_feed(self, feed: FeedRow) -> PollOutcome:
         """Fetch one feed and save what it revealed (entries + validators, atomically).

@@ -16,7 +16,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -177,8 +177,14 @@ class ServiceSettings(_Section):
     # how feeds added or removed with `ingestd feeds add|remove` reach a
     # running daemon without a reload.
     store_resync_interval: PositiveFloat = 30.0
+    # Seconds a worker's lease on a feed or pending entry lasts without a
+    # heartbeat (renewed three times per period while it works). A killed
+    # worker's feeds and entries reach the other workers this long after its
+    # last heartbeat; shorter means faster take-over but more store writes
+    # and less slack for a stalled worker before its work is taken away.
+    lease_seconds: float = Field(default=120.0, ge=1.0, le=3600.0)
 
-    @field_validator("grace_period", "store_resync_interval", mode="before")
+    @field_validator("grace_period", "store_resync_interval", "lease_seconds", mode="before")
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
         return _int_to_float(value)
@@ -306,7 +312,28 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(where, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(where, None, f"cannot read file: {error}") from None
-    return parse_settings(source, where)
+    return with_environment(parse_settings(source, where), os.environ, where)
+
+
+# Overrides ``[metrics] listen``: workers started from one template unit
+# (systemd/ingestd@.service) share one configuration file, which is what
+# makes them one owner of its feeds, but each needs a port of its own.
+METRICS_LISTEN_ENV = "INGESTD_METRICS_LISTEN"
+
+
+def with_environment(settings: Settings, environ: Mapping[str, str], where: str) -> Settings:
+    """The settings with ``INGESTD_METRICS_LISTEN`` applied (validated like the file's key)."""
+    listen = environ.get(METRICS_LISTEN_ENV)
+    if not listen:
+        return settings
+    try:
+        metrics = MetricsSettings.model_validate(
+            {**settings.metrics.model_dump(), "listen": listen}
+        )
+    except ValidationError as error:
+        message = error.errors()[0]["msg"]
+        raise ConfigError(where, None, f"{METRICS_LISTEN_ENV}: {message}") from None
+    return settings.model_copy(update={"metrics": metrics})
 
 
 def parse_settings(source: str, where: str = "<config>") -> Settings:

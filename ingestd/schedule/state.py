@@ -101,8 +101,12 @@ def record_decision(
 def ready_entries(
     store: Store, now: datetime, limit: int, *, exclude: frozenset[int] = frozenset()
 ) -> list[PendingEntry]:
-    """Pending entries due for a (re)try, in turns across feeds, leaving out ``exclude``."""
-    return store.pending_entries(limit, ready_at=now, exclude=exclude)
+    """Pending entries due for a (re)try and leased to nobody, in turns across feeds.
+
+    ``exclude``: entries already in hand. An entry another worker holds a
+    lease on is left out (it would only fail to be claimed).
+    """
+    return store.pending_entries(limit, ready_at=now, exclude=exclude, unleased_at=now)
 
 
 def pending_count(store: Store) -> int:

@@ -1,14 +1,19 @@
 """``ingestd run``: the daemon's lifecycle.
 
     start:   open store (writer thread) → metrics endpoint → extraction pool → HTTP client
-             → matcher warm-up → plan every feed at its stored due time → READY=1
-    running: a feed's job fires → poll it → save entries, validators and next due time
-             (one transaction) → plan it again; pending entries are ingested as they
-             appear (and those left by a crash are found at start)
+             → matcher warm-up → register as a worker (store_workers) → plan every
+             feed at its stored due time → READY=1
+    running: a feed's job fires → claim it (a lease; skipped if another worker holds
+             it or already polled it for this due time) → poll it → save entries,
+             validators and next due time (one transaction) → release → plan it again;
+             pending entries are claimed, then ingested as they appear (and those
+             left by a crash are found at start, once their leases expire); a
+             heartbeat renews every lease held, ``[service] lease_seconds`` / 3 apart
     SIGHUP:  reload the configuration: feeds added and removed without restart; a bad
              file is logged and the running configuration kept
     SIGTERM/SIGINT: STOPPING=1, no new work, in-flight work gets ``grace_period``
-             seconds, the rest is abandoned (it stays pending in the store) → exit 0
+             seconds, the rest is abandoned (it stays pending in the store) → every
+             lease released, the worker's row dropped → exit 0
     a second SIGTERM/SIGINT: exit at once (status 1); the store is crash-safe
 
 Exactly one ``stopped`` log line is written on the way out. An unexpected
@@ -37,6 +42,8 @@ from ingestd.app import config_owner, fetch_limits, open_store
 from ingestd.errors import ConfigError, IngestdError, StoreUnavailableError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.fetch.client import Fetcher
+from ingestd.lease.keeper import LeaseKeeper, new_worker
+from ingestd.lease.policy import replan_at
 from ingestd.match.linker import utcnow
 from ingestd.pipeline import (
     CycleStats,
@@ -163,6 +170,8 @@ class Daemon:
         self.clock = clock
         self.hooks = ScheduleHooks(policy_config(settings), rng or random.Random())
         self.metrics = Metrics()
+        self._leases: LeaseKeeper | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self.totals = CycleStats()
         self.state = RunState.STARTING
         self.exit_code = 0
@@ -192,6 +201,13 @@ class Daemon:
         if self._ingestor is None:
             raise RuntimeError("daemon not started")
         return self._ingestor
+
+    @property
+    def leases(self) -> LeaseKeeper:
+        """This worker's leases (available once started)."""
+        if self._leases is None:
+            raise RuntimeError("daemon not started")
+        return self._leases
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -260,10 +276,15 @@ class Daemon:
                 owner=self.owner,
             )
         )
+        worker = new_worker("run", self.owner, self.settings.service.lease_seconds, self.clock())
+        self._leases = LeaseKeeper(self.writer, worker, self.clock)
+        await self._leases.register()
+        self.metrics.set_worker(worker)
         self.scheduler.start()
         self.state = RunState.RUNNING
         await self._sync_jobs()
         self._spawn_background(self._ingest_loop())
+        self._heartbeat_task = self._spawn_background(self._heartbeat())
         self._spawn_background(self._measure_lag())
         self._spawn_background(self._report_status())
         self._spawn_background(self._follow_store())
@@ -295,8 +316,24 @@ class Daemon:
                 "abandoned in-flight work after the grace period; it stays pending",
                 extra={"event": "abandoned", "tasks": len(left), "grace_s": grace},
             )
+        await self._retire()
         await self._release()
         return len(left)
+
+    async def _retire(self) -> None:
+        """Give back every lease at once (other workers need not wait for expiry)."""
+        if self._leases is None:
+            return
+        if self._heartbeat_task is not None:
+            # Stopped first: a heartbeat after the retirement would write the
+            # worker's row back.
+            self._heartbeat_task.cancel()
+            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
+        try:
+            await self._leases.retire()
+        except IngestdError as error:
+            # The store is unusable: the leases expire by themselves.
+            log.warning("leases not released: %s", error, extra={"event": "retire_failed"})
 
     async def _release(self) -> None:
         """Close everything that was opened (safe after a partial start)."""
@@ -345,10 +382,11 @@ class Daemon:
     async def _reload_quietly(self) -> None:
         await self.reload()
 
-    def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn_background(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background_done)
+        return task
 
     def _background_done(self, task: asyncio.Task[None]) -> None:
         self._background.discard(task)
@@ -456,10 +494,21 @@ class Daemon:
         self._track(self._poll(feed_id), lambda: self._polling.discard(feed_id))
 
     async def _poll(self, feed_id: int) -> None:
-        feed = await self.writer.call(lambda store: state.feed_to_poll(store, feed_id))
-        if feed is None:
-            return  # removed from the configuration since it was planned
-        outcome = await self.ingestor.poll_feed(feed)
+        claim = await self.leases.claim_feed(feed_id, due=True)
+        if claim.feed is None:
+            # Gone from the configuration, polled by another worker for this
+            # due time, or being polled by one now: look again when it says.
+            again = replan_at(self.leases.policy, claim, self.clock())
+            log.debug(
+                "feed not claimed: %s",
+                claim.result,
+                extra={"event": "feed_not_claimed", "feed_id": feed_id, "result": claim.result},
+            )
+            if again is not None and self.state is RunState.RUNNING:
+                self.scheduler.plan(feed_id, again)
+            return
+        outcome = await self.ingestor.poll_feed(claim.feed)
+        await self.leases.release_feed(feed_id)
         self.metrics.observe_poll(outcome)
         self.totals.add_poll(outcome)
         if self.state is RunState.RUNNING:
@@ -512,14 +561,16 @@ class Daemon:
                 )
                 if self.state is not RunState.RUNNING:
                     break
-                taken = pick_entries(candidates, room, self._host_busy, per_host)
+                picked = pick_entries(candidates, room, self._host_busy, per_host)
+                # Another worker may have claimed some since they were read.
+                taken = await self.leases.claim_entries(picked)
                 for entry in taken:
                     host = _host(entry.raw_url)
                     self._ingesting.add(entry.id)
                     self._host_busy[host] += 1
                     self._track(self._ingest(entry), partial(self._ingest_done, entry.id, host))
-                if len(taken) == room:
-                    continue
+                if len(taken) == room or len(taken) < len(picked):
+                    continue  # full, or lost some to another worker: read again
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_RECHECK_SECONDS)
 
@@ -531,8 +582,18 @@ class Daemon:
 
     async def _ingest(self, entry: PendingEntry) -> None:
         outcome: EntryOutcome = await self.ingestor.ingest_entry(entry)
+        await self.leases.release_entry(entry.id, fetched=outcome.result != "known")
         self.metrics.observe_entry(outcome)
         self.totals.add_entry(outcome)
+
+    async def _heartbeat(self) -> None:
+        # Renew every lease held while working; a worker that stops beating
+        # (killed, frozen) loses them at expiry, and the others take over.
+        leases = self.leases
+        while True:
+            await asyncio.sleep(leases.policy.renew_every)
+            await leases.heartbeat()
+            self.metrics.observe_leases(len(leases.feeds), len(leases.entries))
 
     # -- health -----------------------------------------------------------------------
 

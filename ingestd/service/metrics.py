@@ -9,7 +9,9 @@ Usage::
     server.close()
 
 Each daemon has its own registry (not the library's global one), so tests
-and several daemons in one process never share counters.
+and several daemons in one process never share counters. The ``ingestd_worker_*``
+series carry a ``worker`` label (the worker id in ``store_workers``), so a
+Prometheus scraping every worker of a fleet tells them apart and sums them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import start_http_server
 
 from ingestd.pipeline import EntryOutcome, PollOutcome
+from ingestd.store.records import WorkerInfo
 
 __all__ = ["Metrics", "MetricsServer"]
 
@@ -93,11 +96,47 @@ class Metrics:
         self.loop_lag_max = Gauge(
             "ingestd_event_loop_lag_max_seconds", "Largest event-loop lag since start.", registry=r
         )
+        self.worker_info = Gauge(
+            "ingestd_worker_info",
+            "This worker (always 1): its id in store_workers, host and pid.",
+            ["worker", "host", "pid"],
+            registry=r,
+        )
+        self.worker_leases = Gauge(
+            "ingestd_worker_leases",
+            "Leases this worker holds, by kind (feed, entry), at its last heartbeat.",
+            ["worker", "kind"],
+            registry=r,
+        )
+        self.worker_polls = Counter(
+            "ingestd_worker_feed_polls", "Feed polls made by this worker.", ["worker"], registry=r
+        )
+        self.worker_pages = Counter(
+            "ingestd_worker_pages",
+            "Pages this worker fetched (stored, updated or failed).",
+            ["worker"],
+            registry=r,
+        )
         self.max_lag = 0.0
+        self.worker = ""
+
+    def set_worker(self, info: WorkerInfo) -> None:
+        """Label the per-worker series with this worker's id."""
+        self.worker = info.id
+        self.worker_info.labels(info.id, info.host, str(info.pid)).set(1)
+        self.observe_leases(0, 0)
+        self.worker_polls.labels(info.id)
+        self.worker_pages.labels(info.id)
+
+    def observe_leases(self, feeds: int, entries: int) -> None:
+        """Record the leases held now."""
+        self.worker_leases.labels(self.worker, "feed").set(feeds)
+        self.worker_leases.labels(self.worker, "entry").set(entries)
 
     def observe_poll(self, outcome: PollOutcome) -> None:
         """Count one feed poll."""
         self.polls.labels(outcome.result).inc()
+        self.worker_polls.labels(self.worker).inc()
         if outcome.status == 304:
             self.not_modified.inc()
         if outcome.result == "error":
@@ -106,6 +145,8 @@ class Metrics:
 
     def observe_entry(self, outcome: EntryOutcome) -> None:
         """Count one ingested (or failed) entry."""
+        if outcome.result != "known":
+            self.worker_pages.labels(self.worker).inc()
         if outcome.result == "failed":
             self.errors.labels("page", outcome.error_kind or "unknown").inc()
         elif outcome.result == "stored":

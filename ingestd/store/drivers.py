@@ -62,8 +62,10 @@ class Driver(Protocol):
     epoch_now: str
     #: The SQL function of the largest of its arguments.
     greatest: str
-    #: The clause that makes a row-picking subquery skip rows other
-    #: connections hold ("" where a single writer makes it moot).
+    #: Appended to a claim's SELECT or a row-picking subquery (leases,
+    #: host slots): PostgreSQL locks the rows it returns and skips rows
+    #: another transaction has locked; SQLite needs nothing (BEGIN IMMEDIATE
+    #: lets one writer in at a time).
     skip_locked: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -372,8 +374,11 @@ class PostgresDriver(_Connection):
                 admin_url, autocommit=True, connect_timeout=_PG_CONNECT_TIMEOUT_S
             ) as admin:
                 admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(str(name))))
-        except psycopg.errors.DuplicateDatabase:
-            pass  # another process created it meanwhile
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # Another process created it meanwhile. Two CREATE DATABASE at the
+            # same instant: the loser fails on pg_database's unique index
+            # (UniqueViolation), not with DuplicateDatabase.
+            pass
         except psycopg.Error as error:
             raise StoreError(
                 f"cannot create PostgreSQL database {self.where}: {_first_line(error, url)}"

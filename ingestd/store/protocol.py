@@ -12,6 +12,9 @@ documented here rather than in SQL against the ``store_*`` tables:
 * :class:`Stories` -- stories, their members and source chains;
 * :class:`HostGates` -- fleet-wide politeness: per-host turns, pauses and
   concurrency slots, and shared robots.txt decisions (migration 0010).
+* :class:`Leases` -- the workers sharing the store and the leases they
+  hold on feeds and pending entries (migration 0009,
+  :mod:`ingestd.store.leases`).
 
 :class:`MatchStore` is what the match step (:class:`ingestd.match.linker.Linker`)
 uses: articles and index, stories, the outlet directory and the matching
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ingestd.store.records import (
     EdgeRecord,
+    FeedClaim,
     FeedRow,
     IndexCandidate,
     IndexEntry,
@@ -41,6 +45,9 @@ from ingestd.store.records import (
     OutletRow,
     PendingEntry,
     StoredText,
+    WorkerCounters,
+    WorkerInfo,
+    WorkerRow,
 )
 from ingestd.types import FeedEntry, HostTurn, RobotsRecord, RobotsState
 
@@ -274,6 +281,53 @@ class HostGates(Protocol):
 
     def release_robots(self, url: str, holder: str) -> None:
         """Drop a claim without a decision."""
+class Leases(Protocol):
+    """Workers and their leases: who polls which feed, who fetches which entry."""
+
+    def register_worker(self, info: WorkerInfo, counters: WorkerCounters, now: datetime) -> None:
+        """Write the worker's row (at start and at every heartbeat)."""
+        ...
+
+    def prune_workers(self, heartbeat_before: datetime) -> int:
+        """Drop the rows of workers silent since before ``heartbeat_before``."""
+        ...
+
+    def renew_leases(self, worker_id: str, expires: datetime) -> tuple[int, int]:
+        """Extend every lease the worker still holds; (feeds, entries) renewed."""
+        ...
+
+    def retire_worker(self, worker_id: str) -> None:
+        """Release everything the worker holds and drop its row."""
+        ...
+
+    def workers(self, now: datetime) -> list[WorkerRow]:
+        """Every worker row with the unexpired leases it holds."""
+        ...
+
+    def claim_feed(
+        self,
+        feed_id: int,
+        worker_id: str,
+        now: datetime,
+        expires: datetime,
+        *,
+        due_by: datetime | None,
+    ) -> FeedClaim:
+        """Lease one feed to poll it, or say why not."""
+        ...
+
+    def release_feed(self, feed_id: int, worker_id: str) -> None:
+        """Free a polled feed."""
+        ...
+
+    def claim_entries(
+        self, entry_ids: Sequence[int], worker_id: str, now: datetime, expires: datetime
+    ) -> list[int]:
+        """Lease the pending entries of ``entry_ids`` nobody else holds."""
+        ...
+
+    def release_entries(self, entry_ids: Sequence[int], worker_id: str) -> None:
+        """Free entries this worker holds."""
         ...
 
 
@@ -296,4 +350,5 @@ if TYPE_CHECKING:
         stories: Stories = store
         match: MatchStore = store
         hosts: HostGates = store
-        del feeds, articles, stories, match, hosts
+        leases: Leases = store
+        del feeds, articles, stories, match, hosts, leases

@@ -153,3 +153,55 @@ class MemberRow:
     canonical_url: str | None
     title: str | None
     credits: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A worker as it records itself in ``store_workers`` (migration 0009).
+
+    ``id`` names the worker in every lease it holds (``host:pid:random``);
+    ``kind`` is ``run`` (a daemon) or ``poll`` (a one-off ``poll --once``).
+    """
+
+    id: str
+    host: str
+    pid: int
+    kind: str
+    config_owner: str
+    lease_seconds: float
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerCounters:
+    """What a worker has done since it started, written with each heartbeat."""
+
+    feeds_polled: int = 0
+    pages_fetched: int = 0
+    pages_per_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """A worker as ``ingestd workers`` shows it: its row and the leases it holds now."""
+
+    info: WorkerInfo
+    heartbeat_at: datetime
+    counters: WorkerCounters
+    feeds_held: int
+    entries_held: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedClaim:
+    """The answer to a claim on one feed.
+
+    ``result``: ``claimed`` (``feed`` is set: poll it, then release it),
+    ``held`` (another worker has it until ``until``), ``not_due`` (polled
+    already for this due time; next due at ``until``) or ``gone`` (removed
+    or inactive).
+    """
+
+    result: str
+    feed: FeedRow | None = None
+    until: datetime | None = None

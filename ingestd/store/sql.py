@@ -27,6 +27,7 @@ from typing import Any
 from ingestd.errors import SchemaVersionError, StoreError
 from ingestd.store.drivers import Driver, PostgresDriver, SqliteDriver
 from ingestd.store.hosts import HostGateStore
+from ingestd.store.leases import LeaseStore
 from ingestd.store.migrate import latest_version, migrations
 from ingestd.store.records import (
     EdgeRecord,
@@ -54,7 +55,7 @@ def _role(value: str | None) -> OutletRole | None:
     return None if value is None else OutletRole(value)
 
 
-class Store(HostGateStore):
+class Store(HostGateStore, LeaseStore):
     """ingestd's store over one database connection, of either dialect.
 
     Open one with :func:`ingestd.store.open_store` (a URL), or ``Store(path)``
@@ -435,6 +436,7 @@ class Store(HostGateStore):
         per_feed: int | None = None,
         ready_at: datetime | None = None,
         exclude: Collection[int] = (),
+        unleased_at: datetime | None = None,
     ) -> list[PendingEntry]:
         """Entries still to fetch, taken in turns across feeds, newest first in each.
 
@@ -444,13 +446,17 @@ class Store(HostGateStore):
         ``per_feed`` caps the turns (the pages one feed may have fetched in
         one cycle); ``ready_at`` leaves out entries whose retry time is later;
         ``exclude`` (entries already in hand) are skipped without hiding the
-        ones behind them.
+        ones behind them; ``unleased_at`` leaves out entries another worker
+        holds a lease on at that time (they would only fail to be claimed).
         """
         where = "e.state = 'pending'"
         params: list[Any] = []
         if ready_at is not None:
             where += " AND (e.retry_at IS NULL OR e.retry_at <= ?)"
             params.append(db_time(ready_at))
+        if unleased_at is not None:
+            where += " AND (e.lease_expires_at IS NULL OR e.lease_expires_at <= ?)"
+            params.append(db_time(unleased_at))
         turns = "" if per_feed is None else " WHERE turn <= ?"
         rows = self._driver.execute(
             "SELECT * FROM (SELECT e.id, e.feed_id, f.outlet_id, e.guid, e.url, e.raw_url,"

@@ -325,9 +325,15 @@ def test_articles_stored_before_the_index_are_indexed_from_the_backlog(
 
 
 def test_the_store_implements_its_documented_protocols(store: Store) -> None:
-    from ingestd.store.protocol import ArticlesAndIndex, FeedsAndEntries, MatchStore, Stories
+    from ingestd.store.protocol import (
+        ArticlesAndIndex,
+        FeedsAndEntries,
+        Leases,
+        MatchStore,
+        Stories,
+    )
 
-    for protocol in (FeedsAndEntries, ArticlesAndIndex, Stories, MatchStore):
+    for protocol in (FeedsAndEntries, ArticlesAndIndex, Stories, MatchStore, Leases):
         assert isinstance(store, protocol), protocol.__name__
 
 

@@ -32,6 +32,8 @@ READ_COMMANDS: list[list[str]] = [
     ["feeds", "export-opml"],
     ["prune", "--older-than", "400d"],
     ["db", "status"],
+    ["workers"],
+    ["workers", "--all", "--format", "json"],
 ]
 
 
