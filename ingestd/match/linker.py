@@ -83,6 +83,11 @@ class PreparedArticle:
     credits: list[dict[str, Any]]
 
 
+# Features computed before the lock: the counts they assumed, and
+# (record, features, probe) from them.
+Early = tuple[Mapping[int, int], tuple[NewArticle, TextFeatures, Probe]]
+
+
 @dataclass(frozen=True, slots=True)
 class LinkResult:
     """What happened to one article."""
@@ -189,15 +194,24 @@ class Linker:
         An entry that revisits a stored article (same URL, or same GUID at
         the same outlet) stores a new version of it, in the same story.
         The work that depends on the text alone (paragraphs, normalisation,
-        credits) is done first, outside the lock; the look-up → candidates
-        → verify → insert → assign step then runs under the store's
-        matching lock (invariant 4), in one transaction, which also writes
-        the article's candidate-index rows; the feature cache learns the
-        article only once that has committed.
+        credits) is done first, outside the lock, and so, unless a
+        transaction is already open, are the features, signature and index
+        keys, against the outlet's boilerplate counts read beforehand; the
+        look-up → candidates → verify → insert → assign step then runs under
+        the store's matching lock (invariant 4), in one transaction, which
+        also writes the article's candidate-index rows. Under the lock the
+        counts are read again, and the features are computed again only if
+        they now choose other boilerplate paragraphs, so the decision is the
+        one a fully locked step would make. The feature cache learns the
+        article only once the step has committed.
         """
         text = self.read_text(entry, article)
+        early: Early | None = None
+        if entry.article_id is None and not self.store.in_transaction:
+            counts = self.store.paragraph_counts(entry.outlet_id, text.prepared.keys)
+            early = (counts, self._prepare(entry, article, text, counts, now, revisit=False))
         with self.store.match_lock():
-            result, features = self._link_locked(entry, article, text, now)
+            result, features = self._link_locked(entry, article, text, now, early)
         if result.new or result.rule == "updated":
             self._remember(result.article_id, features)
         return result
@@ -231,7 +245,12 @@ class Linker:
         return PreparedArticle(prepare_text(paragraphs), tuple(attributions), credits)
 
     def _link_locked(
-        self, entry: PendingEntry, article: ExtractedArticle, text: PreparedArticle, now: datetime
+        self,
+        entry: PendingEntry,
+        article: ExtractedArticle,
+        text: PreparedArticle,
+        now: datetime,
+        early: Early | None = None,
     ) -> tuple[LinkResult, TextFeatures]:
         # One round trip: the stored article of this URL, the paragraphs'
         # boilerplate counts and the index's clock.
@@ -243,9 +262,17 @@ class Linker:
             look_up=entry.article_id is None,
         )
         existing = entry.article_id or context.existing
-        record, features, probe = self._prepare(
-            entry, article, text, context.counts, now, revisit=existing is not None
-        )
+        if (
+            early is not None
+            and existing is None
+            and self._boilerplate(text.prepared, early[0], stored=False)
+            == self._boilerplate(text.prepared, context.counts, stored=False)
+        ):
+            record, features, probe = early[1]  # the same boilerplate: the same features
+        else:
+            record, features, probe = self._prepare(
+                entry, article, text, context.counts, now, revisit=existing is not None
+            )
         if existing is not None:
             changed = self.store.update_article(existing, record, now)
             story_id = self.store.story_of(existing)
@@ -421,16 +448,20 @@ class Linker:
         articles of the outlet (``counts``: the store's counts of the text's
         paragraph keys); a stored article counts itself, a new one not yet.
         """
-        needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
-        boilerplate = choose_boilerplate(prepared.keys, counts, needed)
         return build_features(
             prepared,
-            boilerplate=boilerplate,
+            boilerplate=self._boilerplate(prepared, counts, stored=stored),
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,
             thresholds=self.thresholds,
             outlet_id=outlet_id,
         )
+
+    def _boilerplate(
+        self, prepared: PreparedText, counts: Mapping[int, int], *, stored: bool
+    ) -> set[int]:
+        needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
+        return choose_boilerplate(prepared.keys, counts, needed)
 
     def _stored_features(self, article_ids: Sequence[int]) -> dict[int, TextFeatures]:
         """Verification features of indexed articles: from the cache, else from the store.

@@ -52,6 +52,11 @@ class Transactions(Protocol):
         """One write transaction; nested calls join the outer one."""
         ...
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection."""
+        ...
+
     def match_lock(self) -> AbstractContextManager[None]:
         """A transaction holding the store's matching lock, across processes."""
         ...

@@ -109,6 +109,11 @@ class Store:
         return self._driver.where
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction (and maybe the match lock) is open on this connection."""
+        return self._in_transaction
+
+    @property
     def round_trips(self) -> int:
         """Requests this connection has waited on so far (for benchmarks)."""
         return self._driver.round_trips
@@ -664,11 +669,27 @@ class Store:
                 )
             ],
         )
-        self._driver.defer(
-            "INSERT INTO store_index_keys (key, article_id) VALUES (?, ?)"
-            " ON CONFLICT (key, article_id) DO NOTHING",
+        self._defer_values(
+            "INSERT INTO store_index_keys (key, article_id)",
+            "(?, ?)",
             [(key, article_id) for key in entry.key_list],
+            "ON CONFLICT (key, article_id) DO NOTHING",
         )
+
+    def _defer_values(
+        self, head: str, row: str, rows: Sequence[tuple[Any, ...]], tail: str
+    ) -> None:
+        """Defer ``head VALUES row, row, … tail``: many rows in one statement.
+
+        One statement for an article's ~45 index keys costs the server one
+        execution instead of 45 (the rows must not repeat a conflict key).
+        """
+        for start in range(0, len(rows), _VALUES_ROWS):
+            chunk = rows[start : start + _VALUES_ROWS]
+            values = ", ".join([row] * len(chunk))
+            self._driver.defer(
+                f"{head} VALUES {values} {tail}", [tuple(v for r in chunk for v in r)]
+            )
 
     def _drop_index(self, article_ids: Sequence[int]) -> int:
         """Remove articles' index rows (keys by primary key, from their stored key list)."""
@@ -885,11 +906,12 @@ class Store:
             self._add_version(article_id, 1, article, now)
             if article.index is not None:
                 self._write_index(article_id, article.index)
-            self._driver.defer(
-                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
-                " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
-                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
+            self._defer_values(
+                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)",
+                "(?, ?, 1)",
                 [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
+                "ON CONFLICT (outlet_id, paragraph_key)"
+                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
             )
             self.entry_done(article.entry_id, article_id)
         return article_id, story_id
@@ -1118,6 +1140,10 @@ class Store:
             )
         ]
 
+
+# Rows per multi-row VALUES statement (at most 3 parameters each: far below
+# SQLite's and PostgreSQL's parameter limits).
+_VALUES_ROWS = 250
 
 _STORY_MEMBERS = (
     "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
