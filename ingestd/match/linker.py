@@ -188,7 +188,14 @@ class Linker:
 
     # -- the step ----------------------------------------------------------
 
-    def link(self, entry: PendingEntry, article: ExtractedArticle, now: datetime) -> LinkResult:
+    def link(
+        self,
+        entry: PendingEntry,
+        article: ExtractedArticle,
+        now: datetime,
+        *,
+        text: PreparedArticle | None = None,
+    ) -> LinkResult:
         """Store one extracted article and file it in a story.
 
         An entry that revisits a stored article (same URL, or same GUID at
@@ -203,9 +210,12 @@ class Linker:
         counts are read again, and the features are computed again only if
         they now choose other boilerplate paragraphs, so the decision is the
         one a fully locked step would make. The feature cache learns the
-        article only once the step has committed.
+        article only once the step has committed. ``text``: the article's
+        :meth:`read_text`, when the caller did it ahead (before opening the
+        transaction the step joins).
         """
-        text = self.read_text(entry, article)
+        if text is None:
+            text = self.read_text(entry.outlet_id, article)
         early: Early | None = None
         if entry.article_id is None and not self.store.in_transaction:
             counts = self.store.paragraph_counts(entry.outlet_id, text.prepared.keys)
@@ -216,17 +226,17 @@ class Linker:
             self._remember(result.article_id, features)
         return result
 
-    def read_text(self, entry: PendingEntry, article: ExtractedArticle) -> PreparedArticle:
-        """What the match step needs of a text that no stored state decides.
+    def read_text(self, outlet_id: int, article: ExtractedArticle) -> PreparedArticle:
+        """What the match step needs of a text (of ``outlet_id``) that no stored state decides.
 
         Pure of the store (but for reloading the outlet directory when the
-        entry's outlet is new), so it runs before the match lock is taken.
+        outlet is new), so it runs before the match lock is taken.
         """
-        if entry.outlet_id not in self.outlets:
+        if outlet_id not in self.outlets:
             # An outlet created since start-up (`ingestd feeds add` in another
             # process): its articles are credited and matched like the rest.
             self.refresh_outlets()
-        outlet = self.outlets[entry.outlet_id]
+        outlet = self.outlets[outlet_id]
         paragraphs = split_paragraphs(article.text)
         attributions = find_attributions(paragraphs, self.known, own_domain=outlet.domain)
         credits: list[dict[str, Any]] = [
@@ -324,7 +334,7 @@ class Linker:
         need it alone (two reads: call under the match lock to match what
         :meth:`link` would see).
         """
-        text = self.read_text(entry, article)
+        text = self.read_text(entry.outlet_id, article)
         counts = self.store.paragraph_counts(entry.outlet_id, text.prepared.keys)
         return self._prepare(entry, article, text, counts, now, revisit=revisit)
 

@@ -107,7 +107,7 @@ def test_early_features_are_recomputed_when_the_lock_sees_other_boilerplate(
     entry, article = _entry(outlet, "https://origin.example/new")
     with store.match_lock():
         expected, _, _ = lk.prepare(entry, article, T0, revisit=False)
-    stale, _, _ = lk._prepare(entry, article, lk.read_text(entry, article), {}, T0, revisit=False)
+    stale, _, _ = lk._prepare(entry, article, lk.read_text(outlet, article), {}, T0, revisit=False)
     assert stale.signature != expected.signature  # the chrome line does count without counts
 
     real = store.paragraph_counts
