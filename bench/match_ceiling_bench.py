@@ -47,9 +47,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
 # --tree DIR measures another checkout (a `git worktree` of an older commit):
 # the old path, with the same bench.
 sys.path.insert(
@@ -67,26 +64,11 @@ from ingestd.ops.imports import ImportItem, OutletDirectory, parse_line
 from ingestd.pipeline import outlet_table
 from ingestd.settings import load_settings
 from ingestd.store import Store, open_store
-from ingestd.types import ExtractedArticle
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def article_of(item: ImportItem) -> ExtractedArticle:
-    return ExtractedArticle(
-        url=item.url,
-        text=item.text or "",
-        title=item.title,
-        author=None,
-        published_at=item.published_at,
-        site_name=None,
-        language=None,
-        canonical_url=None,
-        description=None,
-    )
+# isort: split
+# The scale bench's helpers, imported after ingestd so that --tree decides
+# which ingestd they use.
+from scale_bench import article_of, drop_database, percentile
 
 
 def round_trips(store: Store) -> int:
@@ -220,17 +202,12 @@ def start_of(lines: list[str]) -> datetime:
 
 @contextmanager
 def pg_database(server: str) -> Iterator[str]:
-    """A uniquely named database on ``server``, dropped afterwards."""
+    """A uniquely named database on ``server`` (the store creates it), dropped afterwards."""
     name = f"ingestd_ceiling_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield f"{server}/{name}"
     finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        drop_database(server, name)
 
 
 def report(backend: str, r: dict[str, Any]) -> None:
