@@ -47,6 +47,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql as pgsql
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingestd.evaluation.stream import SyntheticStream
@@ -146,6 +149,13 @@ class TimedLinker(Linker):
     """The real Linker, timing its text-features part separately."""
 
     prepare_seconds: float = 0.0
+
+    def read_text(self, *args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return super().read_text(*args, **kwargs)
+        finally:
+            self.prepare_seconds += time.perf_counter() - began
 
     def _prepare(self, *args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
@@ -251,7 +261,7 @@ def bare_insert_rate(
             0, 0, item.outlet_id, item.guid, item.url, item.url, item.title, None, 0
         )
         seen = item.published_at or first
-        record, _, _ = linker._prepare(entry, article_of(item), seen, revisit=False)
+        record, _, _ = linker.prepare(entry, article_of(item), seen, revisit=False)
         records.append((record, seen))
         del number
     began = time.perf_counter()
@@ -356,6 +366,9 @@ def main() -> None:
         default=None,
         help="CONFIG of a store an earlier run filled (maybe partly): measure it, import nothing",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL databases (default: drop them)"
+    )
     args = parser.parse_args()
     if args.measure is not None:
         measure_only(args)
@@ -372,9 +385,34 @@ def main() -> None:
         bare_url = f"{args.postgres}/ingestd_bare_{tag}"
     print(
         f"scale bench: {args.articles:,} articles over {args.days:g} days, "
-        f"{args.window}-day window, {args.backend} ({url})",
+        f"{args.window}-day window, {args.backend} ({url}); {load_average()}",
         flush=True,
     )
+    try:
+        measure(args, folder, tag, url, bare_url)
+    finally:
+        if args.backend == "postgresql" and not args.keep:
+            for name in (f"ingestd_scale_{tag}", f"ingestd_bare_{tag}"):
+                drop_database(args.postgres, name)
+    print(load_average())
+
+
+def load_average() -> str:
+    """The machine's load average (the machine may be shared: read figures beside it)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def drop_database(server: str, name: str) -> None:
+    """Drop a database the bench created (closing any connection left open)."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(
+            pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
+        )
+
+
+def measure(args: argparse.Namespace, folder: Path, tag: str, url: str, bare_url: str) -> None:
+    """Generate the stream, import it, and print the figures."""
 
     stream = SyntheticStream(
         articles=args.articles + args.sample,
@@ -413,7 +451,8 @@ def main() -> None:
         rates.append((count / seconds, rss))
         print(
             f"import process {number}: {count:,} articles in {seconds:.0f} s = "
-            f"{count / seconds:.0f} articles/s (whole process), peak RSS {rss:.0f} MiB\n"
+            f"{count / seconds:.0f} articles/s (whole process), peak RSS {rss:.0f} MiB; "
+            f"{load_average()}\n"
             f"    {summary}",
             flush=True,
         )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,6 +75,20 @@ TRIM_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article's text work done before the match lock (:meth:`Linker.read_text`)."""
+
+    prepared: PreparedText
+    attributions: tuple[Attribution, ...]
+    credits: list[dict[str, Any]]
+
+
+# Features computed before the lock: the counts they assumed, and
+# (record, features, probe) from them.
+Early = tuple[Mapping[int, int], tuple[NewArticle, TextFeatures, Probe]]
+
+
+@dataclass(frozen=True, slots=True)
 class LinkResult:
     """What happened to one article."""
 
@@ -117,7 +131,9 @@ class Linker:
 
     def window_start(self, now: datetime) -> datetime:
         """The earliest first-seen time an article seen at ``now`` is compared with."""
-        newest = self.store.index_high_water()
+        return self._window_from(self.store.index_high_water(), now)
+
+    def _window_from(self, newest: datetime | None, now: datetime) -> datetime:
         clock = max(now, newest) if newest is not None else now
         return clock - self.window
 
@@ -159,8 +175,10 @@ class Linker:
                 outlet = self.outlets.get(stored.outlet_id)
                 own = outlet.domain if outlet else None
                 attributions = find_attributions(paragraphs, self.known, own_domain=own)
+                prepared = prepare_text(paragraphs)
+                counts = self.store.paragraph_counts(stored.outlet_id, list(prepared.keys))
                 features = self._features_for(
-                    stored.outlet_id, paragraphs, attributions, stored=True
+                    stored.outlet_id, prepared, attributions, counts, stored=True
                 )
                 signature = self.signer.sign(features.shingles)
                 probe = self.index.probe(signature, features, features.full_text_hash)
@@ -170,83 +188,55 @@ class Linker:
 
     # -- the step ----------------------------------------------------------
 
-    def link(self, entry: PendingEntry, article: ExtractedArticle, now: datetime) -> LinkResult:
+    def link(
+        self,
+        entry: PendingEntry,
+        article: ExtractedArticle,
+        now: datetime,
+        *,
+        text: PreparedArticle | None = None,
+    ) -> LinkResult:
         """Store one extracted article and file it in a story.
 
         An entry that revisits a stored article (same URL, or same GUID at
         the same outlet) stores a new version of it, in the same story.
-        The whole look-up → candidates → verify → insert → assign step runs
-        under the store's matching lock (invariant 4), in one transaction,
-        which also writes the article's candidate-index rows; the feature
-        cache learns the article only once that has committed.
+        The work that depends on the text alone (paragraphs, normalisation,
+        credits) is done first, outside the lock, and so, unless a
+        transaction is already open, are the features, signature and index
+        keys, against the outlet's boilerplate counts read beforehand; the
+        look-up → candidates → verify → insert → assign step then runs under
+        the store's matching lock (invariant 4), in one transaction, which
+        also writes the article's candidate-index rows. Under the lock the
+        counts are read again, and the features are computed again only if
+        they now choose other boilerplate paragraphs, so the decision is the
+        one a fully locked step would make. The feature cache learns the
+        article only once the step has committed. ``text``: the article's
+        :meth:`read_text`, when the caller did it ahead (before opening the
+        transaction the step joins).
         """
+        if text is None:
+            text = self.read_text(entry.outlet_id, article)
+        early: Early | None = None
+        if entry.article_id is None and not self.store.in_transaction:
+            counts = self.store.paragraph_counts(entry.outlet_id, text.prepared.keys)
+            early = (counts, self._prepare(entry, article, text, counts, now, revisit=False))
         with self.store.match_lock():
-            result, features = self._link_locked(entry, article, now)
+            result, features = self._link_locked(entry, article, text, now, early)
         if result.new or result.rule == "updated":
             self._remember(result.article_id, features)
         return result
 
-    def _link_locked(
-        self, entry: PendingEntry, article: ExtractedArticle, now: datetime
-    ) -> tuple[LinkResult, TextFeatures]:
-        existing = entry.article_id or self.store.article_id_for(
-            entry.url, entry.outlet_id, entry.guid
-        )
-        record, features, probe = self._prepare(entry, article, now, revisit=existing is not None)
-        if existing is not None:
-            changed = self.store.update_article(existing, record, now)
-            story_id = self.store.story_of(existing)
-            if changed:
-                self.recompute_story(story_id, now)
-            result = LinkResult(existing, story_id, False, None, "updated" if changed else None)
-            return result, features
+    def read_text(self, outlet_id: int, article: ExtractedArticle) -> PreparedArticle:
+        """What the match step needs of a text (of ``outlet_id``) that no stored state decides.
 
-        verdicts: list[tuple[int, Verdict]] = []
-        candidates, twins = self.index.candidates(probe, self.window_start(now))
-        candidates.extend(twins)
-        stored = self._stored_features(candidates)
-        for candidate in candidates:
-            other = stored.get(candidate)
-            if other is None:
-                continue
-            verdicts.append((candidate, verify(features, other, self.thresholds)))
-        linked = [(c, v) for c, v in verdicts if v.linked]
-        best: tuple[int, Verdict] | None = None
-        if linked:
-            best = max(
-                linked,
-                key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
-            )
-        target_story = self.store.story_of(best[0]) if best else None
-        article_id = self.store.insert_article(record, target_story, now)
-        self.store.add_edges(
-            (
-                self._edge(article_id, c, v)
-                for c, v in verdicts
-                if v.linked or v.score.containment >= self.thresholds.min_containment / 2
-            ),
-            now,
-        )
-        story_id = self.store.story_of(article_id)
-        self.recompute_story(story_id, now)
-        result = LinkResult(
-            article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
-        )
-        return result, features
-
-    def _prepare(
-        self, entry: PendingEntry, article: ExtractedArticle, now: datetime, *, revisit: bool
-    ) -> tuple[NewArticle, TextFeatures, Probe]:
-        """Credits, features and signature of an extracted article.
-
-        ``revisit``: the article is already stored, so its own paragraphs are
-        already counted in the outlet's boilerplate statistics.
+        Pure of the store (but for reloading the outlet directory when the
+        outlet is new), so it runs before the match lock is taken.
         """
-        if entry.outlet_id not in self.outlets:
+        if outlet_id not in self.outlets:
             # An outlet created since start-up (`ingestd feeds add` in another
             # process): its articles are credited and matched like the rest.
             self.refresh_outlets()
-        outlet = self.outlets[entry.outlet_id]
+        outlet = self.outlets[outlet_id]
         paragraphs = split_paragraphs(article.text)
         attributions = find_attributions(paragraphs, self.known, own_domain=outlet.domain)
         credits: list[dict[str, Any]] = [
@@ -262,8 +252,112 @@ class Linker:
         canonical_credit = self._canonical_credit(article.canonical_url, outlet)
         if canonical_credit:
             credits.insert(0, canonical_credit)
+        prepared = article.prepared  # done by the extraction worker, when it could
+        if prepared is None or prepared.paragraphs != tuple(paragraphs):
+            prepared = prepare_text(paragraphs)  # each paragraph normalised once
+        return PreparedArticle(prepared, tuple(attributions), credits)
+
+    def _link_locked(
+        self,
+        entry: PendingEntry,
+        article: ExtractedArticle,
+        text: PreparedArticle,
+        now: datetime,
+        early: Early | None = None,
+    ) -> tuple[LinkResult, TextFeatures]:
+        # One round trip: the stored article of this URL, the paragraphs'
+        # boilerplate counts and the index's clock.
+        context = self.store.match_context(
+            entry.url,
+            entry.outlet_id,
+            entry.guid,
+            text.prepared.keys,
+            look_up=entry.article_id is None,
+        )
+        existing = entry.article_id or context.existing
+        if (
+            early is not None
+            and existing is None
+            and self._boilerplate(text.prepared, early[0], stored=False)
+            == self._boilerplate(text.prepared, context.counts, stored=False)
+        ):
+            record, features, probe = early[1]  # the same boilerplate: the same features
+        else:
+            record, features, probe = self._prepare(
+                entry, article, text, context.counts, now, revisit=existing is not None
+            )
+        if existing is not None:
+            changed = self.store.update_article(existing, record, now)
+            story_id = self.store.story_of(existing)
+            if changed:
+                self.recompute_story(story_id, now)
+            result = LinkResult(existing, story_id, False, None, "updated" if changed else None)
+            return result, features
+
+        verdicts: list[tuple[int, Verdict]] = []
+        since = self._window_from(context.high_water, now)
+        candidates, twins = self.index.candidates(probe, since)
+        candidates.extend(twins)
+        stored = self._stored_features(candidates)
+        for candidate in candidates:
+            other = stored.get(candidate)
+            if other is None:
+                continue
+            verdicts.append((candidate, verify(features, other, self.thresholds)))
+        linked = [(c, v) for c, v in verdicts if v.linked]
+        best: tuple[int, Verdict] | None = None
+        if linked:
+            best = max(
+                linked,
+                key=lambda cv: (cv[1].score.containment_of(True), cv[1].score.jaccard, -cv[0]),
+            )
+        article_id, story_id = self.store.file_article(
+            record, now, with_article=best[0] if best else None
+        )
+        self.store.add_edges(
+            (
+                self._edge(article_id, c, v)
+                for c, v in verdicts
+                if v.linked or v.score.containment >= self.thresholds.min_containment / 2
+            ),
+            now,
+        )
+        self.recompute_story(story_id, now)
+        result = LinkResult(
+            article_id, story_id, True, best[0] if best else None, best[1].rule if best else None
+        )
+        return result, features
+
+    def prepare(
+        self, entry: PendingEntry, article: ExtractedArticle, now: datetime, *, revisit: bool
+    ) -> tuple[NewArticle, TextFeatures, Probe]:
+        """Record, features and probe of an article against the store's counts now.
+
+        What :meth:`link` computes on its way, for tests and benchmarks that
+        need it alone (two reads: call under the match lock to match what
+        :meth:`link` would see).
+        """
+        text = self.read_text(entry.outlet_id, article)
+        counts = self.store.paragraph_counts(entry.outlet_id, text.prepared.keys)
+        return self._prepare(entry, article, text, counts, now, revisit=revisit)
+
+    def _prepare(
+        self,
+        entry: PendingEntry,
+        article: ExtractedArticle,
+        text: PreparedArticle,
+        counts: Mapping[int, int],
+        now: datetime,
+        *,
+        revisit: bool,
+    ) -> tuple[NewArticle, TextFeatures, Probe]:
+        """Features, signature and record of an article, given its outlet's paragraph counts.
+
+        ``revisit``: the article is already stored, so its own paragraphs are
+        already counted in the outlet's boilerplate statistics.
+        """
         features = self._features_for(
-            entry.outlet_id, paragraphs, attributions, stored=revisit, prepared=article.prepared
+            entry.outlet_id, text.prepared, text.attributions, counts, stored=revisit
         )
         full_text_key = features.full_text_hash
         signature = self.signer.sign(features.shingles)
@@ -284,7 +378,7 @@ class Linker:
             text=article.text,
             word_count=features.word_count,
             content_hash=f"v{self.params.version}:{full_text_key:016x}",
-            credits=credits,
+            credits=text.credits,
             signature=self.signer.to_bytes(signature),
             signature_params=self.params.key(),
             paragraph_keys=features.paragraph_keys,
@@ -298,6 +392,8 @@ class Linker:
         """Re-decide a story's origin and chain from all its members."""
         rows = self.store.story_members(story_id)
         facts = [self._facts(row) for row in rows]
+        # Read by primary key with the members' ids (no read for a lone
+        # article): a plan that stays right whatever the statistics say.
         edges = {
             (e.article_a, e.article_b): EdgeScore(
                 e.jaccard,
@@ -353,31 +449,32 @@ class Linker:
     def _features_for(
         self,
         outlet_id: int,
-        paragraphs: list[str],
+        prepared: PreparedText,
         attributions: Sequence[Attribution],
+        counts: Mapping[int, int],
         *,
         stored: bool = False,
-        prepared: PreparedText | None = None,
     ) -> TextFeatures:
         """Features with the outlet's boilerplate and credit-only paragraphs removed.
 
         A paragraph is boilerplate once it appears in ``boilerplate_min_articles``
-        articles of the outlet; a stored article counts itself, a new one not yet.
-        ``prepared``: these paragraphs already prepared (by the extraction worker).
+        articles of the outlet (``counts``: the store's counts of the text's
+        paragraph keys); a stored article counts itself, a new one not yet.
         """
-        if prepared is None or prepared.paragraphs != tuple(paragraphs):
-            prepared = prepare_text(paragraphs)  # each paragraph normalised once
-        counts = self.store.paragraph_counts(outlet_id, list(prepared.keys))
-        needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
-        boilerplate = choose_boilerplate(prepared.keys, counts, needed)
         return build_features(
             prepared,
-            boilerplate=boilerplate,
+            boilerplate=self._boilerplate(prepared, counts, stored=stored),
             credit_paragraphs={a.paragraph_index for a in attributions if a.whole_paragraph},
             params=self.params,
             thresholds=self.thresholds,
             outlet_id=outlet_id,
         )
+
+    def _boilerplate(
+        self, prepared: PreparedText, counts: Mapping[int, int], *, stored: bool
+    ) -> set[int]:
+        needed = self.thresholds.boilerplate_min_articles - (0 if stored else 1)
+        return choose_boilerplate(prepared.keys, counts, needed)
 
     def _stored_features(self, article_ids: Sequence[int]) -> dict[int, TextFeatures]:
         """Verification features of indexed articles: from the cache, else from the store.

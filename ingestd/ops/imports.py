@@ -32,7 +32,7 @@ from ingestd.errors import ExtractionError
 from ingestd.extract.pool import ExtractionPool
 from ingestd.extract.warc import WarcPage, read_warc
 from ingestd.match.features import PreparedText
-from ingestd.match.linker import Linker
+from ingestd.match.linker import Linker, PreparedArticle
 from ingestd.store import Store
 from ingestd.store.records import OutletRow
 from ingestd.types import ExtractedArticle
@@ -325,15 +325,22 @@ class Importer:
             if not first_task.done():
                 # Wait outside any transaction: the store stays free meanwhile.
                 await asyncio.wait({first_task})
+            # The group's text work (paragraphs, normalisation, credits) is
+            # done before its transaction, which holds the match lock.
+            group: list[tuple[ImportItem, ExtractedArticle, PreparedArticle]] = []
+            while queue and len(group) < GROUP:
+                item, task = queue[0]
+                if not task.done():
+                    break
+                queue.popleft()
+                article = self._article(item, task, summary, report)
+                if article is None:
+                    advance(1)
+                    continue
+                group.append((item, article, self.linker.read_text(item.outlet_id, article)))
             with self.store.transaction():
-                for _ in range(GROUP):
-                    if not queue:
-                        break
-                    item, task = queue[0]
-                    if not task.done():
-                        break
-                    queue.popleft()
-                    self._one(item, task, summary, report)
+                for item, article, text in group:
+                    self._one(item, article, text, summary)
                     advance(1)
             self._maybe_trim()
             fill()
@@ -342,21 +349,22 @@ class Importer:
         summary.seconds = time.monotonic() - started
         return summary
 
-    def _one(
+    def _article(
         self,
         item: ImportItem,
         task: asyncio.Task[ExtractedArticle | PreparedText],
         summary: ImportSummary,
         report: Callable[[str], None],
-    ) -> None:
+    ) -> ExtractedArticle | None:
+        """The item's article (its text, or its page's extraction); None when that failed."""
         try:
             extracted = task.result()
         except ExtractionError as error:
             summary.rejected += 1
             report(f"{item.where}: {item.url}: extraction failed: {error.detail}")
-            return
+            return None
         if isinstance(extracted, ExtractedArticle):
-            article = ExtractedArticle(
+            return ExtractedArticle(
                 url=item.url,
                 text=extracted.text,
                 title=item.title or extracted.title,
@@ -368,19 +376,27 @@ class Importer:
                 description=extracted.description,
                 prepared=extracted.prepared,
             )
-        else:
-            article = ExtractedArticle(
-                url=item.url,
-                text=item.text or "",
-                title=item.title,
-                author=item.author,
-                published_at=item.published_at,
-                site_name=None,
-                language=item.language,
-                canonical_url=item.canonical_url,
-                description=None,
-                prepared=extracted,
-            )
+        return ExtractedArticle(
+            url=item.url,
+            text=item.text or "",
+            title=item.title,
+            author=item.author,
+            published_at=item.published_at,
+            site_name=None,
+            language=item.language,
+            canonical_url=item.canonical_url,
+            description=None,
+            prepared=extracted,
+        )
+
+    def _one(
+        self,
+        item: ImportItem,
+        article: ExtractedArticle,
+        text: PreparedArticle,
+        summary: ImportSummary,
+    ) -> None:
+        """Link one article (inside the group's transaction)."""
         wall = self.clock()
         seen = min(article.published_at, wall) if article.published_at else wall
         entry = self.store.import_entry(
@@ -394,7 +410,7 @@ class Importer:
         )
         self._stream_time = max(seen, self._stream_time or seen)
         began = time.perf_counter()
-        result = self.linker.link(entry, article, seen)
+        result = self.linker.link(entry, article, seen, text=text)
         self.link_seconds.append(time.perf_counter() - began)
         if result.new:
             summary.imported += 1

@@ -107,7 +107,7 @@ class StoreFleet:
     @property
     def statements(self) -> int:
         """Statements sent by the politeness connection (round trips on PostgreSQL)."""
-        return 0 if self._store is None else self._store.statements
+        return 0 if self._store is None else self._store.round_trips
 
     async def start(self) -> None:
         """Open the connection (in its thread), and free what dead workers of this machine held.

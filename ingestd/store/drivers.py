@@ -67,12 +67,26 @@ class Driver(Protocol):
     #: another transaction has locked; SQLite needs nothing (BEGIN IMMEDIATE
     #: lets one writer in at a time).
     skip_locked: str
+    #: Requests waited on so far (statements, ``executemany`` calls, pipeline syncs).
+    round_trips: int
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """Run one statement with ``?`` placeholders."""
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each parameter row."""
+
+    def defer(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a write whose outcome (row count, result) nobody reads, maybe later.
+
+        Only inside a transaction. The write is sent with the next statement
+        that waits for an answer (a read, the lock, COMMIT), in order, so a
+        transaction's writes cost no round trip of their own; an error it
+        raises surfaces there, and the transaction rolls back as a whole.
+        """
+
+    def fetch_batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """Run independent reads at once; the rows of each, in order."""
 
     def script(self, statement: str) -> None:
         """Run one statement of a migration as written (no placeholders)."""
@@ -88,6 +102,14 @@ class Driver(Protocol):
 
     def lock(self, key: int) -> None:
         """Serialise with other connections until the open transaction ends."""
+
+    def refresh_statistics(self, tables: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+        """Refresh the planner's statistics of those ``tables`` that are stale.
+
+        Outside any transaction. Returns the tables analysed and each
+        table's live rows as the server counts them (empty where the
+        dialect keeps no statistics).
+        """
 
     def has_table(self, name: str) -> bool:
         """Whether a table of this name exists."""
@@ -134,16 +156,20 @@ def _param(value: Any) -> Any:
 
 
 class _Connection:
-    """What both drivers do alike over a DB-API connection ``_db``."""
+    """What both drivers do alike over a DB-API connection ``_db``.
+
+    ``round_trips`` counts the requests the store waited on (one per
+    statement, per ``executemany`` and per pipeline sync): the figure
+    ``bench/match_ceiling_bench.py`` reports per article.
+    """
 
     where: str
     _db: Any
     _BEGIN = "BEGIN"
-    #: Statements sent so far (round trips on PostgreSQL), for figures.
-    statements = 0
+    round_trips = 0
 
     def _run(self, statement: str | bytes) -> None:
-        self.statements += 1
+        self.round_trips += 1
         with _translated(self.where):
             self._db.execute(statement)
 
@@ -218,16 +244,31 @@ class SqliteDriver(_Connection):
             raise StoreError(f"cannot open database {path}: {error}") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        self.statements += 1
+        self.round_trips += 1
         with _translated(self.where):
             return self._db.execute(sql, tuple(map(_param, params)))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.round_trips += 1
         with _translated(self.where):
             self._db.executemany(sql, [tuple(map(_param, row)) for row in rows])
 
+    def defer(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # In-process: nothing to save by waiting.
+        if rows:
+            self.executemany(sql, rows)
+
+    def fetch_batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        return [self.execute(sql, params).fetchall() for sql, params in statements]
+
     def lock(self, key: int) -> None:
         del key  # BEGIN IMMEDIATE already holds the file's one write lock
+
+    def refresh_statistics(self, tables: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+        # Without sqlite_stat1 SQLite's planner takes an index for selective,
+        # which the store's look-ups are; and its ANALYZE reads whole tables.
+        del tables
+        return [], {}
 
     def has_table(self, name: str) -> bool:
         row = self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
@@ -332,6 +373,9 @@ class PostgresDriver(_Connection):
         self.url = url
         self.where = redact(url)
         self.read_only = read_only
+        # Writes (and the BEGIN) waiting for the next statement that needs
+        # an answer: sent with it in one pipeline, one round trip for all.
+        self._deferred: list[tuple[str, list[tuple[Any, ...]] | None]] = []
         create = create and not read_only
         try:
             self._db = self._connect(url)
@@ -384,20 +428,80 @@ class PostgresDriver(_Connection):
                 f"cannot create PostgreSQL database {self.where}: {_first_line(error, url)}"
             ) from None
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        self.statements += 1
+    def _run(self, statement: str | bytes) -> None:
+        if statement == self._BEGIN and not self._deferred:
+            # BEGIN needs no answer: it travels with the transaction's first
+            # statement that does (the match lock, a read).
+            self._deferred.append((self._BEGIN, None))
+            return
+        if statement == "ROLLBACK":
+            if self._deferred and self._deferred[0][0] == self._BEGIN:
+                self._deferred.clear()  # nothing reached the server
+                return
+            self._deferred.clear()
+        self._batch([(str(statement), None)])
+
+    def _batch(self, reads: Sequence[tuple[str, Sequence[Any] | None]]) -> list[Any]:
+        """The deferred writes, then ``reads``, in one pipeline; the reads' cursors."""
+        deferred, self._deferred = self._deferred, []
+        self.round_trips += 1
         with _translated(self.where):
-            return self._db.execute(pg_placeholders(sql), tuple(map(_param, params)))
+            if not deferred and len(reads) == 1:
+                sql, params = reads[0]
+                return [self._db.execute(sql, params)]
+            with self._db.pipeline(), self._db.cursor() as writer:
+                for sql, rows in deferred:
+                    if rows is None:
+                        writer.execute(sql)
+                    else:
+                        writer.executemany(sql, rows)
+                return [self._db.execute(sql, params) for sql, params in reads]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        cursor: Cursor = self._batch([(pg_placeholders(sql), tuple(map(_param, params)))])[0]
+        return cursor
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        with _translated(self.where), self._db.cursor() as cursor:
-            cursor.executemany(pg_placeholders(sql), [tuple(map(_param, row)) for row in rows])
+        self.defer(sql, rows)
+        self._batch([])
+
+    def defer(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._deferred.append((pg_placeholders(sql), [tuple(map(_param, r)) for r in rows]))
+
+    def fetch_batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        cursors = self._batch(
+            [(pg_placeholders(sql), tuple(map(_param, params))) for sql, params in statements]
+        )
+        with _translated(self.where):
+            return [cursor.fetchall() for cursor in cursors]
 
     def lock(self, key: int) -> None:
-        with _translated(self.where):
-            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        self._batch([("SELECT pg_advisory_xact_lock(%s)", (key,))])
+
+    def refresh_statistics(self, tables: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+        if self.read_only or not tables:
+            return [], {}
+        marks = ",".join("?" * len(tables))
+        rows = self.execute(
+            "SELECT s.relname, c.reltuples, s.n_mod_since_analyze, s.n_live_tup"
+            " FROM pg_stat_user_tables s"
+            " JOIN pg_class c ON c.oid = s.relid"
+            f" WHERE s.schemaname = current_schema() AND s.relname IN ({marks})",
+            tuple(tables),
+        ).fetchall()
+        stale = [str(r[0]) for r in rows if _stale(float(r[1]), int(r[2] or 0))]
+        if stale:
+            # ANALYZE reads a fixed-size sample (300 x default_statistics_target
+            # rows) whatever the table's size; SKIP_LOCKED leaves a table
+            # another worker is analysing right now to it.
+            names = pgsql.SQL(", ").join(pgsql.Identifier(name) for name in stale)
+            self.round_trips += 1
+            with _translated(self.where):
+                self._db.execute(pgsql.SQL("ANALYZE (SKIP_LOCKED) {}").format(names))
+        return stale, {str(r[0]): int(r[3] or 0) for r in rows}
 
     def has_table(self, name: str) -> bool:
         # A scan of the catalog with the statement's snapshot, not to_regclass():
@@ -412,6 +516,18 @@ class PostgresDriver(_Connection):
 
     def size_bytes(self) -> int:
         return int(self.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
+# autovacuum's own rule (autovacuum_analyze_threshold / _scale_factor defaults):
+# a table is re-analysed once 50 rows + 10% of it changed since the last time.
+_ANALYZE_THRESHOLD = 50
+_ANALYZE_SCALE = 0.1
+
+
+def _stale(reltuples: float, modified: int) -> bool:
+    """Whether a table's statistics are missing or behind its changes."""
+    # reltuples is -1 for a table never analysed (nor vacuumed).
+    return reltuples < 0 or modified > _ANALYZE_THRESHOLD + _ANALYZE_SCALE * reltuples
 
 
 def _missing_database(error: psycopg.Error) -> bool:

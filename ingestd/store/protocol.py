@@ -40,6 +40,7 @@ from ingestd.store.records import (
     FeedRow,
     IndexCandidate,
     IndexEntry,
+    MatchContext,
     MemberRow,
     NewArticle,
     OutletRow,
@@ -58,6 +59,11 @@ class Transactions(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction; nested calls join the outer one."""
+        ...
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection."""
         ...
 
     def match_lock(self) -> AbstractContextManager[None]:
@@ -145,8 +151,20 @@ class ArticlesAndIndex(Protocol):
         """The outlet's boilerplate statistics for these paragraph keys."""
         ...
 
+    def match_context(
+        self, url: str, outlet_id: int, guid: str | None, keys: Sequence[int], *, look_up: bool
+    ) -> MatchContext:
+        """The stored article of a URL/GUID, paragraph counts and index clock (one batch)."""
+        ...
+
     def insert_article(self, article: NewArticle, story_id: int | None, now: datetime) -> int:
         """Store a new article (and its index rows) in a story."""
+        ...
+
+    def file_article(
+        self, article: NewArticle, now: datetime, *, with_article: int | None
+    ) -> tuple[int, int]:
+        """Store a new article in another's story (or a new one): (article id, story id)."""
         ...
 
     def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:

@@ -205,3 +205,18 @@ class FeedClaim:
     result: str
     feed: FeedRow | None = None
     until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What the match step reads of the store before deciding, in one round trip.
+
+    ``existing``: the article already stored under the entry's URL (or its
+    GUID at its outlet), if any; ``counts``: in how many of the outlet's
+    articles each of the new text's paragraphs appears (boilerplate);
+    ``high_water``: the newest first-seen time in the candidate index.
+    """
+
+    existing: int | None
+    counts: dict[int, int]
+    high_water: datetime | None

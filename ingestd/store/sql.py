@@ -34,6 +34,7 @@ from ingestd.store.records import (
     FeedRow,
     IndexCandidate,
     IndexEntry,
+    MatchContext,
     MemberRow,
     NewArticle,
     OutletRow,
@@ -47,6 +48,25 @@ from ingestd.types import FeedEntry, OutletRole
 # from a name, so every ingestd process sharing one database agrees on it.
 MATCH_LOCK_KEY = zlib.crc32(b"ingestd.match")
 MIGRATE_LOCK_KEY = zlib.crc32(b"ingestd.migrate")
+
+# The tables the match step reads, whose planner statistics the store keeps
+# itself: a server may run with autovacuum off, and an unanalysed index
+# table makes the planner hash-join or scan the whole of it on every look-up.
+MATCH_TABLES = (
+    "store_index_articles",
+    "store_index_keys",
+    "store_index_backlog",
+    "store_articles",
+    "store_match_edges",
+    "store_outlet_paragraphs",
+)
+# Index changes (articles written or dropped) between two checks of their
+# statistics: at least this many, and a tenth of the index's size. A check
+# is one catalog read after a commit; an ANALYZE follows only when a table
+# changed by 50 rows + 10% since its last one (autovacuum's rule), so the
+# statistics never fall further behind than autovacuum would let them.
+STATISTICS_CHECK_MIN = 50
+STATISTICS_CHECK_SHARE = 0.1
 
 _EXPORT_JSON = frozenset({"credits", "evidence", "origin_evidence", "aliases"})
 
@@ -69,6 +89,10 @@ class Store(HostGateStore, LeaseStore):
             SqliteDriver(source, create=create) if isinstance(source, Path) else source
         )
         self._in_transaction = False
+        # The first index change of a process checks at once (a store filled
+        # by an older version may never have been analysed).
+        self._index_changes = 0
+        self._next_check = 1
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -88,6 +112,16 @@ class Store(HostGateStore, LeaseStore):
         """Where the database is, safe to print: a path, or a URL without password."""
         return self._driver.where
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction (and maybe the match lock) is open on this connection."""
+        return self._in_transaction
+
+    @property
+    def round_trips(self) -> int:
+        """Requests this connection has waited on so far (for benchmarks)."""
+        return self._driver.round_trips
+
     def close(self) -> None:
         """Close the connection."""
         self._driver.close()
@@ -95,7 +129,7 @@ class Store(HostGateStore, LeaseStore):
     @property
     def statements(self) -> int:
         """Statements this connection has sent (round trips on PostgreSQL)."""
-        return int(getattr(self._driver, "statements", 0))
+        return self._driver.round_trips
 
     def another_connection(self) -> Store:
         """A new connection to the same database (for a thread of its own)."""
@@ -202,9 +236,40 @@ class Store(HostGateStore, LeaseStore):
             self._driver.rollback()
             raise
         else:
-            self._driver.commit()
+            try:
+                self._driver.commit()
+            except BaseException:
+                # A deferred write's error surfaces at COMMIT: end the
+                # failed transaction so the connection stays usable.
+                self._driver.rollback()
+                raise
         finally:
             self._in_transaction = False
+        if self._index_changes >= self._next_check:
+            # After the commit, so never under the match lock.
+            self.refresh_statistics()
+
+    def refresh_statistics(self) -> list[str]:
+        """Re-analyse the tables the match step reads whose statistics are stale.
+
+        Called by the store itself after the transaction that made the
+        index grow or shrink by ``STATISTICS_CHECK_MIN`` articles or a
+        tenth of its size, whichever is more: bounded work (a catalog read;
+        ANALYZE samples a fixed number of rows), never proportional to the
+        store on the hot path, never under the match lock. Returns the
+        tables analysed (none on SQLite, whose planner needs no statistics
+        for these look-ups).
+        """
+        self._index_changes = 0
+        if self.read_only:
+            return []
+        analysed, rows = self._driver.refresh_statistics(MATCH_TABLES)
+        if not rows:
+            self._next_check = 2**62  # this dialect keeps no statistics
+        else:
+            indexed = rows.get("store_index_articles", 0)
+            self._next_check = max(STATISTICS_CHECK_MIN, int(STATISTICS_CHECK_SHARE * indexed))
+        return analysed
 
     @contextmanager
     def match_lock(self) -> Iterator[None]:
@@ -504,10 +569,10 @@ class Store(HostGateStore, LeaseStore):
     def entry_done(self, entry_id: int, article_id: int) -> None:
         """Link an entry to the article that already holds its page."""
         with self.transaction():
-            self._driver.execute(
+            self._driver.defer(
                 "UPDATE store_entries SET state = 'done', article_id = ?, attempts = attempts + 1"
                 " WHERE id = ?",
-                (article_id, entry_id),
+                [(article_id, entry_id)],
             )
 
     def import_feed(self, outlet_id: int, domain: str, now: datetime) -> int:
@@ -552,12 +617,26 @@ class Store(HostGateStore, LeaseStore):
 
     def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
         """The article already stored under this URL, or this GUID at this outlet."""
-        row = self._driver.execute("SELECT id FROM store_articles WHERE url = ?", (url,)).fetchone()
-        if row is None and guid:
-            row = self._driver.execute(
-                "SELECT id FROM store_articles WHERE outlet_id = ? AND guid = ?", (outlet_id, guid)
-            ).fetchone()
-        return None if row is None else int(row["id"])
+        [rows] = self._driver.fetch_batch([_article_lookup(url, outlet_id, guid)])
+        return _existing(rows)
+
+    def match_context(
+        self, url: str, outlet_id: int, guid: str | None, keys: Sequence[int], *, look_up: bool
+    ) -> MatchContext:
+        """What the match step reads before deciding, in one batch (one round trip).
+
+        ``look_up``: whether to look for an article already stored under
+        the URL or GUID (not when the entry already names its article).
+        """
+        statements = [("SELECT max(first_seen_at) FROM store_index_articles", ())]
+        if look_up:
+            statements.append(_article_lookup(url, outlet_id, guid))
+        statements.extend(_paragraph_lookups(outlet_id, keys))
+        results = self._driver.fetch_batch(statements)
+        [high], rest = results[0], results[1:]
+        existing = _existing(rest.pop(0)) if look_up else None
+        counts = {int(row[0]): int(row[1]) for rows in rest for row in rows}
+        return MatchContext(existing, counts, py_time(high[0]))
 
     def article_ids_with_hash(self, content_hash: str) -> list[int]:
         """Articles whose full normalised text is identical."""
@@ -568,18 +647,8 @@ class Store(HostGateStore, LeaseStore):
 
     def paragraph_counts(self, outlet_id: int, keys: Sequence[int]) -> dict[int, int]:
         """How many articles of the outlet contained each paragraph key."""
-        counts: dict[int, int] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._driver.execute(
-                f"SELECT paragraph_key, article_count FROM store_outlet_paragraphs"
-                f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
-                (outlet_id, *chunk),
-            ):
-                counts[int(row[0])] = int(row[1])
-        return counts
+        results = self._driver.fetch_batch(_paragraph_lookups(outlet_id, keys))
+        return {int(row[0]): int(row[1]) for rows in results for row in rows}
 
     def boilerplate_keys(self, min_articles: int) -> dict[int, set[int]]:
         """Per outlet, the paragraph keys seen in at least ``min_articles`` articles."""
@@ -615,25 +684,45 @@ class Store(HostGateStore, LeaseStore):
     # the article, read by every process, trimmed to the dedup window.
 
     def _write_index(self, article_id: int, entry: IndexEntry) -> None:
-        self._driver.execute(
+        self._index_changes += 1
+        # Deferred: sent with the step's next read or its COMMIT.
+        self._driver.defer(
             "INSERT INTO store_index_articles (article_id, first_seen_at, params, size,"
             " text_hash, signature, keys, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                article_id,
-                db_time(entry.first_seen_at),
-                entry.params,
-                entry.size,
-                entry.text_hash,
-                entry.signature,
-                entry.keys,
-                entry.features,
-            ),
+            [
+                (
+                    article_id,
+                    db_time(entry.first_seen_at),
+                    entry.params,
+                    entry.size,
+                    entry.text_hash,
+                    entry.signature,
+                    entry.keys,
+                    entry.features,
+                )
+            ],
         )
-        self._driver.executemany(
-            "INSERT INTO store_index_keys (key, article_id) VALUES (?, ?)"
-            " ON CONFLICT (key, article_id) DO NOTHING",
+        self._defer_values(
+            "INSERT INTO store_index_keys (key, article_id)",
+            "(?, ?)",
             [(key, article_id) for key in entry.key_list],
+            "ON CONFLICT (key, article_id) DO NOTHING",
         )
+
+    def _defer_values(
+        self, head: str, row: str, rows: Sequence[tuple[Any, ...]], tail: str
+    ) -> None:
+        """Defer ``head VALUES row, row, … tail``: many rows in one statement.
+
+        One statement for an article's ~45 index keys costs the server one
+        execution instead of 45 (the rows must not repeat a conflict key).
+        """
+        for start in range(0, len(rows), _VALUES_ROWS):
+            chunk = rows[start : start + _VALUES_ROWS]
+            values = ", ".join([row] * len(chunk))
+            self._driver.defer(
+                f"{head} VALUES {values} {tail}", [tuple(v for r in chunk for v in r)]
+            )
 
     def _drop_index(self, article_ids: Sequence[int]) -> int:
         """Remove articles' index rows (keys by primary key, from their stored key list)."""
@@ -656,6 +745,7 @@ class Store(HostGateStore, LeaseStore):
         self._driver.execute(
             f"DELETE FROM store_index_articles WHERE article_id IN ({marks})", tuple(article_ids)
         )
+        self._index_changes += len(rows)
         return len(rows)
 
     def index_candidates(
@@ -784,8 +874,32 @@ class Store(HostGateStore, LeaseStore):
         boilerplate statistics. Call inside :meth:`transaction` together with
         the edges and the story update, so the step is atomic.
         """
+        return self._insert_article(article, now, story_id=story_id)[0]
+
+    def file_article(
+        self, article: NewArticle, now: datetime, *, with_article: int | None
+    ) -> tuple[int, int]:
+        """Store a new article in the story of ``with_article`` (None: a new story).
+
+        As :meth:`insert_article`; returns (article id, story id). The story
+        is read in the insert itself, so filing a copy costs no look-up.
+        """
+        return self._insert_article(article, now, with_article=with_article)
+
+    def _insert_article(
+        self,
+        article: NewArticle,
+        now: datetime,
+        *,
+        story_id: int | None = None,
+        with_article: int | None = None,
+    ) -> tuple[int, int]:
+        story_sql = "?"
         with self.transaction():
-            if story_id is None:
+            if with_article is not None:
+                story_sql = "(SELECT story_id FROM store_articles WHERE id = ?)"
+                story_id = with_article
+            elif story_id is None:
                 story_id = int(
                     self._driver.execute(
                         "INSERT INTO store_stories (origin_outlet, origin_reason, canonical_url,"
@@ -799,41 +913,41 @@ class Store(HostGateStore, LeaseStore):
                         ),
                     ).fetchone()[0]
                 )
-            article_id = int(
-                self._driver.execute(
-                    "INSERT INTO store_articles (outlet_id, story_id, url, guid, title, author,"
-                    " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
-                    " description, text, word_count, content_hash, credits, signature,"
-                    " signature_params, member_role, similarity)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'copy', 0)"
-                    " RETURNING id",
-                    (
-                        article.outlet_id,
-                        story_id,
-                        article.url,
-                        article.guid,
-                        article.title,
-                        article.author,
-                        db_time(article.published_at),
-                        db_time(article.first_seen_at),
-                        db_time(now),
-                        article.site_name,
-                        article.language,
-                        *_body(article),
-                    ),
-                ).fetchone()[0]
-            )
+            row = self._driver.execute(
+                "INSERT INTO store_articles (outlet_id, story_id, url, guid, title, author,"
+                " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
+                " description, text, word_count, content_hash, credits, signature,"
+                f" signature_params, member_role, similarity) VALUES (?, {story_sql},"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'copy', 0)"
+                " RETURNING id, story_id",
+                (
+                    article.outlet_id,
+                    story_id,
+                    article.url,
+                    article.guid,
+                    article.title,
+                    article.author,
+                    db_time(article.published_at),
+                    db_time(article.first_seen_at),
+                    db_time(now),
+                    article.site_name,
+                    article.language,
+                    *_body(article),
+                ),
+            ).fetchone()
+            article_id, story_id = int(row[0]), int(row[1])
             self._add_version(article_id, 1, article, now)
             if article.index is not None:
                 self._write_index(article_id, article.index)
-            self._driver.executemany(
-                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)"
-                " VALUES (?, ?, 1) ON CONFLICT (outlet_id, paragraph_key)"
-                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
+            self._defer_values(
+                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)",
+                "(?, ?, 1)",
                 [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
+                "ON CONFLICT (outlet_id, paragraph_key)"
+                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
             )
             self.entry_done(article.entry_id, article_id)
-        return article_id
+        return article_id, story_id
 
     def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
         """Store a new version of an article in place; it keeps its story.
@@ -878,18 +992,20 @@ class Store(HostGateStore, LeaseStore):
     def _add_version(
         self, article_id: int, version: int, article: NewArticle, now: datetime
     ) -> None:
-        self._driver.execute(
+        self._driver.defer(
             "INSERT INTO store_article_versions (article_id, version, url, title, text,"
             " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                article_id,
-                version,
-                article.url,
-                article.title,
-                article.text,
-                article.content_hash,
-                db_time(now),
-            ),
+            [
+                (
+                    article_id,
+                    version,
+                    article.url,
+                    article.title,
+                    article.text,
+                    article.content_hash,
+                    db_time(now),
+                )
+            ],
         )
 
     def article_versions(self, article_id: int) -> list[dict[str, Any]]:
@@ -906,7 +1022,7 @@ class Store(HostGateStore, LeaseStore):
     def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
         """Record verified comparisons (kept or replaced, never duplicated)."""
         with self.transaction():
-            self._driver.executemany(
+            self._driver.defer(
                 "INSERT INTO store_match_edges (article_a, article_b, shared, size_a, size_b,"
                 " jaccard, rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (article_a, article_b) DO UPDATE SET shared = excluded.shared,"
@@ -932,29 +1048,7 @@ class Store(HostGateStore, LeaseStore):
 
     def story_members(self, story_id: int) -> list[MemberRow]:
         """Members of a story with their outlet facts."""
-        rows = self._driver.execute(
-            "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
-            " a.canonical_url, a.title, a.credits, o.name, o.domain, o.role"
-            " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
-            " ORDER BY a.id",
-            (story_id,),
-        )
-        return [
-            MemberRow(
-                article_id=r["id"],
-                url=r["url"],
-                outlet_name=r["name"],
-                outlet_domain=r["domain"],
-                outlet_role=_role(r["role"]),
-                published_at=py_time(r["published_at"]),
-                first_seen_at=py_time(r["first_seen_at"]) or datetime.now(UTC),
-                word_count=r["word_count"],
-                canonical_url=r["canonical_url"],
-                title=r["title"],
-                credits=py_json(r["credits"]),
-            )
-            for r in rows
-        ]
+        return [_member(r) for r in self._driver.execute(_STORY_MEMBERS, (story_id,))]
 
     def edges_among(self, article_ids: Sequence[int]) -> list[EdgeRecord]:
         """Recorded comparisons between the given articles."""
@@ -966,19 +1060,7 @@ class Store(HostGateStore, LeaseStore):
             f" AND article_b IN ({marks})",
             (*article_ids, *article_ids),
         )
-        return [
-            EdgeRecord(
-                r["article_a"],
-                r["article_b"],
-                r["shared"],
-                r["size_a"],
-                r["size_b"],
-                r["jaccard"],
-                r["rule"],
-                bool(r["linked"]),
-            )
-            for r in rows
-        ]
+        return [_edge(r) for r in rows]
 
     def update_story(
         self,
@@ -997,24 +1079,26 @@ class Store(HostGateStore, LeaseStore):
     ) -> None:
         """Write a story's origin and each member's (role, derived_from, similarity, evidence)."""
         with self.transaction():
-            self._driver.execute(
+            self._driver.defer(
                 "UPDATE store_stories SET origin_article_id = ?, origin_outlet = ?,"
                 " origin_domain = ?, origin_attributed = ?, origin_reason = ?, origin_evidence = ?,"
                 " canonical_url = ?, title = ?, updated_at = ? WHERE id = ?",
-                (
-                    origin_article_id,
-                    origin_outlet,
-                    origin_domain,
-                    attributed,
-                    reason,
-                    db_json(evidence),
-                    canonical_url,
-                    title,
-                    db_time(now),
-                    story_id,
-                ),
+                [
+                    (
+                        origin_article_id,
+                        origin_outlet,
+                        origin_domain,
+                        attributed,
+                        reason,
+                        db_json(evidence),
+                        canonical_url,
+                        title,
+                        db_time(now),
+                        story_id,
+                    )
+                ],
             )
-            self._driver.executemany(
+            self._driver.defer(
                 "UPDATE store_articles SET member_role = ?, derived_from = ?, similarity = ?,"
                 " evidence = ? WHERE id = ? AND story_id = ?",
                 [
@@ -1088,6 +1172,80 @@ class Store(HostGateStore, LeaseStore):
                 " WHERE f.active = 1 ORDER BY f.id"
             )
         ]
+
+
+# Rows per multi-row VALUES statement (at most 3 parameters each: far below
+# SQLite's and PostgreSQL's parameter limits).
+_VALUES_ROWS = 250
+
+_STORY_MEMBERS = (
+    "SELECT a.id, a.url, a.published_at, a.first_seen_at, a.word_count,"
+    " a.canonical_url, a.title, a.credits, o.name, o.domain, o.role"
+    " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id WHERE a.story_id = ?"
+    " ORDER BY a.id"
+)
+
+
+def _member(r: Any) -> MemberRow:
+    return MemberRow(
+        article_id=r["id"],
+        url=r["url"],
+        outlet_name=r["name"],
+        outlet_domain=r["domain"],
+        outlet_role=_role(r["role"]),
+        published_at=py_time(r["published_at"]),
+        first_seen_at=py_time(r["first_seen_at"]) or datetime.now(UTC),
+        word_count=r["word_count"],
+        canonical_url=r["canonical_url"],
+        title=r["title"],
+        credits=py_json(r["credits"]),
+    )
+
+
+def _edge(r: Any) -> EdgeRecord:
+    return EdgeRecord(
+        r["article_a"],
+        r["article_b"],
+        r["shared"],
+        r["size_a"],
+        r["size_b"],
+        r["jaccard"],
+        r["rule"],
+        bool(r["linked"]),
+    )
+
+
+def _article_lookup(url: str, outlet_id: int, guid: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The statement finding an article by URL, else by GUID at its outlet (URL first)."""
+    if not guid:
+        return "SELECT id, 0 AS pref FROM store_articles WHERE url = ?", (url,)
+    return (
+        "SELECT id, 0 AS pref FROM store_articles WHERE url = ? UNION ALL"
+        " SELECT id, 1 AS pref FROM store_articles WHERE outlet_id = ? AND guid = ?"
+        " ORDER BY pref LIMIT 1",
+        (url, outlet_id, guid),
+    )
+
+
+def _existing(rows: Sequence[Any]) -> int | None:
+    return int(rows[0][0]) if rows else None
+
+
+def _paragraph_lookups(outlet_id: int, keys: Sequence[int]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Statements reading an outlet's paragraph counts, 500 keys each."""
+    unique = list(dict.fromkeys(keys))
+    statements = []
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        statements.append(
+            (
+                "SELECT paragraph_key, article_count FROM store_outlet_paragraphs"
+                f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
+                (outlet_id, *chunk),
+            )
+        )
+    return statements
 
 
 def _body(article: NewArticle) -> tuple[Any, ...]:

@@ -294,7 +294,7 @@ def test_store_index_finds_what_the_in_memory_index_found(store: Store) -> None:
             description=None,
         )
         with store.match_lock():
-            record_, features, probe = lk._prepare(entry, article, when, revisit=False)
+            record_, features, probe = lk.prepare(entry, article, when, revisit=False)
             from_store, _ = lk.index.candidates(probe, lk.window_start(when))
         from_memory = memory.candidates(probe.signature, features.size, features.lead_keys)
         assert from_store == from_memory
