@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,31 +114,31 @@ def test_other_rules_are_not_taken_from_the_worker(articles: list[ExtractedArtic
     assert not np.array_equal(default.shingles, got.shingles)
 
 
-def test_the_linker_ignores_a_preparation_of_other_text(articles: list[ExtractedArticle]) -> None:
+def test_the_linker_ignores_a_preparation_of_other_text(
+    articles: list[ExtractedArticle], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
     from ingestd.match.linker import Linker
+    from ingestd.store import SqliteStore
 
-    first, second = articles[0], articles[1]
-    assert second.prepared is not None
-    paragraphs = split_paragraphs(first.text)
-
-    class Counts:
-        def paragraph_counts(self, outlet_id: int, keys: list[int]) -> dict[int, int]:
-            return {}
-
-    linker = Linker.__new__(Linker)
-    linker.store = Counts()  # type: ignore[assignment]
-    linker.params = DEFAULT_PARAMS
-    linker.thresholds = DEFAULT_THRESHOLDS
-    got = Linker._features_for(linker, 1, paragraphs, [], prepared=second.prepared)
-    want = build_features(
-        prepare_text(paragraphs),
-        boilerplate=(),
-        credit_paragraphs=(),
-        params=DEFAULT_PARAMS,
-        thresholds=DEFAULT_THRESHOLDS,
-        outlet_id=1,
+    store = SqliteStore(tmp_path / "t.db")
+    store.migrate()
+    store.sync_outlets(
+        [{"name": "X", "domain": "x.example", "feeds": []}], datetime(2026, 3, 1, tzinfo=UTC)
     )
-    assert same(got, want)
+    outlet = store.outlets()[0].id
+    linker = Linker(
+        store, params=DEFAULT_PARAMS, thresholds=DEFAULT_THRESHOLDS, window=timedelta(days=14)
+    )
+    first, second = articles[0], articles[1]
+    own = linker.read_text(outlet, first)
+    assert own.prepared is first.prepared  # the worker's preparation, taken as it is
+    mixed = replace(first, prepared=second.prepared)
+    redone = linker.read_text(outlet, mixed)
+    assert redone.prepared.paragraphs == tuple(split_paragraphs(first.text))
+    assert redone.prepared.keys == prepare_text(split_paragraphs(first.text)).keys
+    store.close()
 
 
 def reference_found(paragraph: np.ndarray, other: np.ndarray) -> int:
