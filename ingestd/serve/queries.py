@@ -9,11 +9,12 @@ whole store: lists walk an index from a keyset cursor and stop after
 :data:`SCAN_LIMIT` rows, whatever the filters, and say where they stopped.
 
 Reads go through the views of storage/README.md (``stories``,
-``story_members``, ``articles``, ``outlets``, ``feeds``), except the title
-search (``store_story_titles`` on SQLite, the title index on PostgreSQL),
-the verified comparisons (``store_match_edges``, as the report reads them)
-and the boilerplate counts (``Store.paragraph_counts``) the copy view needs
-to rebuild the matcher's features.
+``story_members``, ``articles``, ``outlets``, ``feeds``), except what the
+views cannot answer, or not cheaply, which the store's read-side methods do
+(``Reads`` in :mod:`ingestd.store.protocol`): the title search, the walk
+down the articles' first-seen index, the verified comparisons (as the
+report reads them) and the boilerplate counts (``Store.paragraph_counts``)
+the copy view needs to rebuild the matcher's features.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ingestd.errors import OperatorError, QueryTooCostly, StoreError
 from ingestd.ops.stories import story_detail
 from ingestd.ops.tree import StoryDetail
 from ingestd.settings import sqlite_path
-from ingestd.store import POSTGRESQL, Store
+from ingestd.store import Store
 from ingestd.store.drivers import PostgresDriver, SqliteDriver, redact
 from ingestd.store.records import EdgeRecord, OutletRow
 from ingestd.store.values import db_time, py_json, py_time
@@ -431,27 +432,11 @@ def list_stories(
 def _walk_batch(
     store: Store, since: datetime | None, after: Cursor | None, size: int
 ) -> list[tuple[int, str]]:
-    """(story_id, first_seen_at) of the next articles, newest first.
-
-    Read from ``store_articles`` itself: through the ``articles`` view the
-    planner may join outlets first and sort every article; on the table the
-    walk is a backward scan of the first-seen index, ``size`` rows long.
-    """
-    clauses: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        clauses.append("first_seen_at >= ?")
-        params.append(db_time(since))
+    """(story_id, first_seen_at) of the next articles, newest first (an index walk)."""
+    last = None
     if after is not None and after.last_seen is not None:
-        clauses.append("first_seen_at <= ? AND (first_seen_at < ? OR story_id < ?)")
-        params.extend([after.last_seen, after.last_seen, after.story_id])
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = store.query(
-        f"SELECT story_id, first_seen_at FROM store_articles{where}"
-        " ORDER BY first_seen_at DESC, story_id DESC LIMIT ?",
-        (*params, size),
-    )
-    return [(int(r["story_id"]), str(db_time(py_time(r["first_seen_at"])))) for r in rows]
+        last = (after.story_id, after.last_seen)
+    return store.article_walk(since, last, size)
 
 
 def _search_batch(
@@ -459,25 +444,7 @@ def _search_batch(
 ) -> list[tuple[int, str]]:
     """Story ids whose title has every term, newest story first."""
     below = after.story_id if after is not None else None
-    if store.dialect == POSTGRESQL:
-        query = " & ".join(f"'{t}'" for t in (term.replace("'", "") for term in terms))
-        rows = store.query(
-            "SELECT id FROM store_stories"
-            " WHERE to_tsvector('simple', coalesce(title, '')) @@ to_tsquery('simple', ?)"
-            + (" AND id < ?" if below is not None else "")
-            + " ORDER BY id DESC LIMIT ?",
-            (query, *([below] if below is not None else []), size),
-        )
-    else:
-        # Each term quoted: whatever the visitor typed is words, never FTS5 syntax.
-        match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
-        rows = store.query(
-            "SELECT rowid AS id FROM store_story_titles WHERE store_story_titles MATCH ?"
-            + (" AND rowid < ?" if below is not None else "")
-            + " ORDER BY rowid DESC LIMIT ?",
-            (match, *([below] if below is not None else []), size),
-        )
-    return [(int(r["id"]), "") for r in rows]
+    return [(story_id, "") for story_id in store.search_story_titles(terms, below, size)]
 
 
 def _matching(
@@ -577,13 +544,7 @@ def _story_row(r: Any) -> StoryRow:
 
 def languages(store: Store) -> list[str]:
     """Languages of the latest articles (for the filter's choices), at most 50."""
-    rows = store.query(
-        # The table, not the view: a backward scan of the first-seen index.
-        "SELECT DISTINCT language FROM (SELECT language FROM store_articles"
-        " ORDER BY first_seen_at DESC LIMIT 2000) recent WHERE language IS NOT NULL"
-        " ORDER BY language LIMIT 50"
-    )
-    return [str(r["language"]) for r in rows]
+    return store.recent_languages(2000, 50)
 
 
 # -- one story ---------------------------------------------------------------
@@ -658,26 +619,7 @@ def paragraph_counts(store: Store, outlet_id: int, keys: Sequence[int]) -> dict[
 
 def stored_edge(store: Store, a: int, b: int) -> EdgeRecord | None:
     """The matcher's stored comparison of two articles, if it made one."""
-    low, high = min(a, b), max(a, b)
-    row = store.query_one(
-        "SELECT article_a, article_b, shared, size_a, size_b, jaccard, rule, linked"
-        " FROM store_match_edges WHERE article_a = ? AND article_b = ?",
-        (low, high),
-    )
-    return _edge(row) if row is not None else None
-
-
-def _edge(r: Any) -> EdgeRecord:
-    return EdgeRecord(
-        int(r["article_a"]),
-        int(r["article_b"]),
-        int(r["shared"]),
-        int(r["size_a"]),
-        int(r["size_b"]),
-        float(r["jaccard"]),
-        str(r["rule"]),
-        bool(r["linked"]),
-    )
+    return store.edge(a, b)
 
 
 # -- an outlet -----------------------------------------------------------------
@@ -868,12 +810,7 @@ class ArticleLabel:
 
 def recent_edges(store: Store) -> tuple[list[EdgeRecord], list[ArticleLabel]]:
     """The verified comparisons of the latest :data:`REVIEW_WINDOW` articles, and their sides."""
-    rows = store.query(
-        "SELECT article_a, article_b, shared, size_a, size_b, jaccard, rule, linked"
-        " FROM store_match_edges ORDER BY article_b DESC, article_a DESC LIMIT ?",
-        (REVIEW_WINDOW,),
-    )
-    edges = [_edge(r) for r in rows]
+    edges = store.latest_edges(REVIEW_WINDOW)
     ids = sorted({e.article_a for e in edges} | {e.article_b for e in edges})
     labels: list[ArticleLabel] = []
     for start in range(0, len(ids), 500):
