@@ -3,8 +3,9 @@
 Code outside ``ingestd/store/`` reads and writes through the store's
 Protocols (:mod:`ingestd.store.protocol`) or reads the documented public
 views (storage/README.md); it never names one of the store's own tables
-(every table the migrations create: ``store_*``) in a string, and never
-sends its own write statement through ``Store.execute`` or ``Store.insert``.
+(every table the migrations create: ``store_*``) in a string, never
+sends its own write statement through ``Store.execute`` or ``Store.insert``,
+and never reaches into a store's connection (``store._driver``).
 Docstrings and comments may still speak of the tables.
 """
 
@@ -38,9 +39,7 @@ def store_tables() -> set[str]:
 def _docstrings(tree: ast.AST) -> set[int]:
     found: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(
-            node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
-        ):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 found.add(id(body[0].value))
@@ -72,6 +71,15 @@ def raw_writes(source: str) -> list[int]:
         ):
             lines.append(node.lineno)
     return lines
+
+
+def driver_reaches(source: str) -> list[int]:
+    """Lines reading some object's ``_driver`` attribute."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "_driver"
+    ]
 
 
 def outside_modules() -> list[Path]:
@@ -109,6 +117,7 @@ def test_the_scanners_see_a_query_and_skip_a_docstring() -> None:
     )
     assert named_tables(sample, tables) == {"store_feeds", "store_match_edges"}
     assert raw_writes(sample) == [4]
+    assert driver_reaches("d = pool.store._driver\n") == [1]
     assert named_tables('x = "SELECT * FROM stories, store_resync_interval"', tables) == set()
 
 
@@ -127,5 +136,14 @@ def test_no_module_outside_the_store_writes_through_raw_sql() -> None:
         str(path.relative_to(PACKAGE)): lines
         for path in outside_modules()
         if (lines := raw_writes(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_no_module_outside_the_store_reaches_into_its_connection() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in outside_modules()
+        if (lines := driver_reaches(path.read_text(encoding="utf-8")))
     }
     assert offenders == {}
