@@ -362,6 +362,10 @@ class Reads(Protocol):
         """Every article as the backtest replays it, in first-seen order."""
         ...
 
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (and entries by state)."""
+        ...
+
 
 @runtime_checkable
 class MatchStore(Transactions, ArticlesAndIndex, Stories, Protocol):
