@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingestd.serve.queries import open_read_only
+from ingestd.store.budget import open_read_only
 from ingestd.store.sqlite import SqliteStore
 from tests.support.serveapp import serving
 

@@ -198,7 +198,8 @@ def _stored_texts(db: Path) -> dict[str, str]:
 
     with sqlite3.connect(db) as connection:
         return dict(
-            connection.execute("SELECT url, text FROM store_articles ORDER BY id").fetchall()
+            # The public ``articles`` view (storage/README.md), not the store's own table.
+            connection.execute("SELECT url, text FROM articles ORDER BY article_id").fetchall()
         )
 
 

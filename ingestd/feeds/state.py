@@ -2,8 +2,9 @@
 
 A feed answering with a permanent redirect (301 or 308 on every hop) has
 moved; its stored URL follows, so later polls go straight to the new
-address. Temporary redirects (302, 303, 307) change nothing. Written over
-the store's portable SQL surface, so it works on every store dialect.
+address. Temporary redirects (302, 303, 307) change nothing. The store
+does the move (:meth:`ingestd.store.Store.move_feed`); this module decides
+what to tell the operator.
 
     moved:  no feed has the new URL   ─▶ this feed's URL becomes it (history,
                                           validators and entries stay with it)
@@ -11,7 +12,7 @@ the store's portable SQL surface, so it works on every store dialect.
                                           this one is deactivated: both are the
                                           same feed now, polled once
 
-Either way the old URL is remembered (``store_feed_moves``): a
+Either way the store remembers the old URL: a
 configuration that still lists it is synced onto the feed that now carries
 it, so the old address is never added back and re-merged on every reload
 (a warning still asks the operator to update the file).
@@ -24,8 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from ingestd.store import Store
-from ingestd.store.values import db_time
+from ingestd.store.protocol import FeedsAndEntries
 
 __all__ = ["FeedMove", "follow_permanent_redirect"]
 
@@ -46,37 +46,20 @@ class FeedMove:
     url: str
 
 
-def follow_permanent_redirect(store: Store, feed_id: int, new_url: str) -> FeedMove:
+def follow_permanent_redirect(store: FeedsAndEntries, feed_id: int, new_url: str) -> FeedMove:
     """Point feed ``feed_id`` at ``new_url``, the target of its permanent redirect.
 
     Never breaks the UNIQUE constraint on feed URLs: when another feed
     already has ``new_url``, that feed is kept and this one deactivated.
     """
-    with store.transaction():
-        row = store.query_one("SELECT url, added_by FROM store_feeds WHERE id = ?", (feed_id,))
-        if row is None:
-            raise LookupError(f"no feed with id {feed_id}")
-        old_url = str(row["url"])
-        existing = store.query_one("SELECT id FROM store_feeds WHERE url = ?", (new_url,))
-        if existing is None:
-            store.execute("UPDATE store_feeds SET url = ? WHERE id = ?", (new_url, feed_id))
-            move = FeedMove("moved", feed_id, new_url)
-        elif int(existing["id"]) == feed_id:
-            return FeedMove("moved", feed_id, new_url)
-        else:
-            target = int(existing["id"])
-            store.execute("UPDATE store_feeds SET active = 0 WHERE id = ?", (feed_id,))
-            store.execute("UPDATE store_feeds SET active = 1 WHERE id = ?", (target,))
-            move = FeedMove("merged", target, new_url)
-        store.execute(
-            "INSERT INTO store_feed_moves (old_url, feed_id, moved_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (old_url) DO UPDATE SET feed_id = excluded.feed_id,"
-            " moved_at = excluded.moved_at",
-            (old_url, move.feed_id, db_time(datetime.now(UTC))),
-        )
+    moved = store.move_feed(feed_id, new_url, datetime.now(UTC))
+    old_url = moved.old_url
+    if moved.outcome == "unchanged":
+        return FeedMove("moved", feed_id, new_url)
+    move = FeedMove("merged" if moved.outcome == "merged" else "moved", moved.feed_id, new_url)
     extra = {"event": "feed_moved", "feed": old_url, "url": new_url, "outcome": move.outcome}
     # A configured feed keeps its old URL in the file until someone edits it.
-    hint = "; update the configuration" if row["added_by"] == "config" else ""
+    hint = "; update the configuration" if moved.added_by == "config" else ""
     level = logging.WARNING if hint else logging.INFO
     logger.log(
         level,

@@ -7,7 +7,6 @@ then compared with the stored ones. The stored database is only read.
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Any
 from ingestd.fingerprint.params import DEFAULT_PARAMS, SignatureParams
 from ingestd.match.linker import Linker
 from ingestd.match.thresholds import DEFAULT_THRESHOLDS
+from ingestd.store import Store
+from ingestd.store.drivers import SqliteDriver
 from ingestd.store.records import PendingEntry
 from ingestd.store.sqlite import SqliteStore
 from ingestd.store.values import py_time
@@ -45,15 +46,9 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
     """Replay and compare; prints each change and returns them."""
     if not db.exists():
         raise FileNotFoundError(f"no database at {db}")
-    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    source.row_factory = sqlite3.Row
-    outlets = source.execute("SELECT * FROM store_outlets ORDER BY id").fetchall()
-    rows = source.execute(
-        "SELECT a.*, o.name AS outlet_name, s.origin_outlet FROM store_articles a"
-        " JOIN store_outlets o ON o.id = a.outlet_id JOIN store_stories s ON s.id = a.story_id"
-        " ORDER BY a.first_seen_at, a.id"
-    ).fetchall()
-    source.close()
+    with Store(SqliteDriver(db, create=False, read_only=True)) as source:
+        outlets = source.outlets()
+        rows = source.replay_articles()
 
     changes: list[Change] = []
     with tempfile.TemporaryDirectory(prefix="ingestd-backtest-") as folder:
@@ -63,9 +58,9 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
         scratch.sync_outlets(
             [
                 {
-                    "name": o["name"],
-                    "domain": o["domain"],
-                    "role": o["role"],
+                    "name": o.name,
+                    "domain": o.domain,
+                    "role": o.role.value if o.role is not None else None,
                     "aliases": [],
                     "feeds": [],
                 }
@@ -132,7 +127,7 @@ def backtest(db: Path, echo: Callable[[str], None]) -> list[Change]:
     return changes
 
 
-def _signature_summary(rows: list[sqlite3.Row]) -> str:
+def _signature_summary(rows: list[dict[str, Any]]) -> str:
     """How many stored signatures the replay's parameters differ from, by version.
 
     Signatures of another parameter version are never compared with the

@@ -1,8 +1,9 @@
-"""Feeds and outlets as the operator manages them, over the portable SQL surface.
+"""Feeds and outlets as the operator manages them.
 
-Reads go through the public ``feeds`` and ``outlets`` views; writes touch
-``store_outlets`` and ``store_feeds`` with portable SQL only, so these
-functions run unchanged on SQLite and PostgreSQL.
+Reads go through the public ``feeds``, ``outlets`` and ``articles`` views;
+writes through the store's feed methods (``FeedsAndEntries`` in
+:mod:`ingestd.store.protocol`), so these functions run unchanged on SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Literal
 from ingestd.errors import OperatorError
 from ingestd.settings import OutletSettings
 from ingestd.store import Store
-from ingestd.store.values import db_json, db_time, py_time
+from ingestd.store.values import py_time
 from ingestd.urls import domain_of, is_http_url, normalize_url
 
 _FEED_COLUMNS = (
@@ -103,11 +104,7 @@ def create_outlet(
         raise OperatorError(
             f"domain {clean} already belongs to outlet {taken.name!r}; use --outlet {taken.name!r}"
         )
-    outlet_id = store.insert(
-        "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING id",
-        (name, clean, role, db_json(list(aliases)), db_time(now)),
-    )
+    outlet_id = store.add_outlet(name, clean, now, role=role, aliases=aliases)
     return Outlet(outlet_id, name, clean)
 
 
@@ -194,16 +191,9 @@ def add_feed(store: Store, url: str, outlet: Outlet, now: datetime) -> AddOutcom
             return AddOutcome(
                 "exists", int(existing["feed_id"]), existing["url"], existing["outlet"]
             )
-        store.execute(
-            "UPDATE store_feeds SET active = 1, added_by = 'cli', outlet_id = ? WHERE id = ?",
-            (outlet.id, existing["feed_id"]),
-        )
+        store.reactivate_feed(int(existing["feed_id"]), outlet.id)
         return AddOutcome("reactivated", int(existing["feed_id"]), existing["url"], outlet.name)
-    feed_id = store.insert(
-        "INSERT INTO store_feeds (outlet_id, url, active, added_by, created_at)"
-        " VALUES (?, ?, 1, 'cli', ?) RETURNING id",
-        (outlet.id, url, db_time(now)),
-    )
+    feed_id = store.add_feed(outlet.id, url, now)
     return AddOutcome("added", feed_id, url, outlet.name)
 
 
@@ -236,7 +226,7 @@ def remove_feed(
         raise OperatorError(f"no feed {url} in the store (see `ingestd feeds list --all`)")
     if not feed["active"]:
         return "inactive", feed["url"]
-    store.execute("UPDATE store_feeds SET active = 0 WHERE id = ?", (feed["feed_id"],))
+    store.deactivate_feed(int(feed["feed_id"]))
     return "removed", feed["url"]
 
 
@@ -261,8 +251,6 @@ def known_urls(store: Store, urls: Sequence[str]) -> dict[str, str]:
         marks = ",".join("?" * len(chunk))
         for row in store.query(f"SELECT url, story_id FROM articles WHERE url IN ({marks})", chunk):
             found[row["url"]] = f"stored in story {row['story_id']}"
-        for row in store.query(
-            f"SELECT url, state FROM store_entries WHERE url IN ({marks})", chunk
-        ):
-            found.setdefault(row["url"], f"known entry, {row['state']}")
+    for url, state in store.entry_states(unique).items():
+        found.setdefault(url, f"known entry, {state}")
     return found

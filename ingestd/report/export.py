@@ -1,9 +1,9 @@
 """Stories for other tools: JSON Lines (one story per line) or CSV (one row per member).
 
-Both read the public ``story_members`` view; stories are paged by id from
-``store_stories`` because the ``stories`` view aggregates every member on
-each query, which would make a paged export quadratic. ``since`` keeps the
-stories with a member first seen at or after it.
+Both read the public ``story_members`` view; stories are paged by id
+through :meth:`ingestd.store.Store.story_heads`, because the ``stories``
+view aggregates every member on each query, which would make a paged export
+quadratic. ``since`` keeps the stories with a member first seen at or after it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from ingestd.store import Store
-from ingestd.store.values import db_time, py_json, py_time
+from ingestd.store.records import StoryHead
+from ingestd.store.values import py_json, py_time
 
 _PAGE = 500
 
@@ -52,21 +53,11 @@ def _iso(value: Any) -> str | None:
 def story_objects(store: Store, since: datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every story in the export shape (see README, "export"), in story id order."""
     last = 0
-    since_clause = ""
-    since_params: tuple[Any, ...] = ()
-    if since is not None:
-        since_clause = " AND id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?)"
-        since_params = (db_time(since),)
     while True:
-        stories = store.query(
-            "SELECT id, canonical_url, title, origin_outlet, origin_article_id,"
-            " origin_attributed, origin_reason, origin_evidence FROM store_stories"
-            f" WHERE id > ?{since_clause} ORDER BY id LIMIT ?",
-            (last, *since_params, _PAGE),
-        )
+        stories = store.story_heads(last, since, _PAGE)
         if not stories:
             return
-        first, last = int(stories[0]["id"]), int(stories[-1]["id"])
+        first, last = stories[0].story_id, stories[-1].story_id
         members: dict[int, list[Any]] = {}
         for row in store.query(
             "SELECT story_id, article_id, url, outlet, title, member_role, similarity,"
@@ -78,24 +69,24 @@ def story_objects(store: Store, since: datetime | None = None) -> Iterator[dict[
         ):
             members.setdefault(int(row["story_id"]), []).append(row)
         for story in stories:
-            rows = members.get(int(story["id"]), [])
+            rows = members.get(story.story_id, [])
             if not rows:
                 continue  # a story without members is not visible in the views
             yield _story_object(story, rows)
 
 
-def _story_object(story: Any, rows: list[Any]) -> dict[str, Any]:
-    origin_id = story["origin_article_id"]
+def _story_object(story: StoryHead, rows: list[Any]) -> dict[str, Any]:
+    origin_id = story.origin_article_id
     origin_url = next((r["url"] for r in rows if r["article_id"] == origin_id), None)
     return {
-        "story_id": int(story["id"]),
-        "canonical_url": story["canonical_url"],
-        "title": story["title"],
-        "origin_outlet": story["origin_outlet"],
+        "story_id": story.story_id,
+        "canonical_url": story.canonical_url,
+        "title": story.title,
+        "origin_outlet": story.origin_outlet,
         "origin_url": origin_url,
-        "origin_attributed": bool(story["origin_attributed"]),
-        "origin_reason": story["origin_reason"],
-        "origin_evidence": py_json(story["origin_evidence"]),
+        "origin_attributed": story.origin_attributed,
+        "origin_reason": story.origin_reason,
+        "origin_evidence": story.origin_evidence,
         "members": [
             {
                 "url": member["url"],

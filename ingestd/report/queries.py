@@ -1,8 +1,9 @@
-"""Reads what the report needs through the store's portable SQL surface.
+"""Reads what the report needs from the store.
 
 Everything comes from the public read views (outlets, feeds, stories,
-story_members, articles) except the verified comparisons, which only the
-internal ``store_match_edges`` table holds. No figure is computed here.
+story_members, articles) except the verified comparisons, which no view
+holds: those come from :meth:`ingestd.store.Store.edges_touching`. No
+figure is computed here.
 """
 
 from __future__ import annotations
@@ -86,29 +87,7 @@ def _edges(
     store: Store, since: datetime | None
 ) -> tuple[tuple[EdgeRecord, ...], tuple[ArticleRef, ...]]:
     """Comparisons touching an article of the window, and both sides' names."""
-    where_a, params_a = _since_clause("a.first_seen_at", since)
-    where_b, params_b = _since_clause("b.first_seen_at", since)
-    rows = store.query(
-        "SELECT e.article_a, e.article_b, e.shared, e.size_a, e.size_b, e.jaccard, e.rule,"
-        " e.linked FROM store_match_edges e"
-        " JOIN articles a ON a.article_id = e.article_a"
-        " JOIN articles b ON b.article_id = e.article_b"
-        f" WHERE ({where_a}) OR ({where_b}) ORDER BY e.article_a, e.article_b",
-        [*params_a, *params_b],
-    )
-    edges = tuple(
-        EdgeRecord(
-            int(r["article_a"]),
-            int(r["article_b"]),
-            int(r["shared"]),
-            int(r["size_a"]),
-            int(r["size_b"]),
-            float(r["jaccard"]),
-            str(r["rule"]),
-            bool(r["linked"]),
-        )
-        for r in rows
-    )
+    edges = tuple(store.edges_touching(since))
     ids = sorted({e.article_a for e in edges} | {e.article_b for e in edges})
     return edges, tuple(_article_refs(store, ids))
 

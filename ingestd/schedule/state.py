@@ -1,4 +1,4 @@
-"""The schedule's state in the store, through the portable SQL surface only.
+"""The schedule's state, kept in the store (``FeedsAndEntries`` of :mod:`ingestd.store.protocol`).
 
     due_times(store)                 feed id → next_poll_at, for every active feed
     feed_to_poll(store, feed_id)     the feed with its validators, if still active
@@ -16,9 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ingestd.schedule.policy import HISTORY_ENTRIES, Decision, FeedHistory
-from ingestd.store import Store
+from ingestd.store.protocol import FeedsAndEntries
 from ingestd.store.records import FeedRow, PendingEntry
-from ingestd.store.values import db_time, py_time
 
 __all__ = [
     "delay_entry",
@@ -32,51 +31,29 @@ __all__ = [
 ]
 
 
-def due_times(store: Store) -> dict[int, datetime | None]:
+def due_times(store: FeedsAndEntries) -> dict[int, datetime | None]:
     """Every active feed's due time (None: never scheduled, due now)."""
-    rows = store.query("SELECT id, next_poll_at FROM store_feeds WHERE active = 1 ORDER BY id")
-    return {int(r["id"]): py_time(r["next_poll_at"]) for r in rows}
+    return store.due_times()
 
 
-def feed_to_poll(store: Store, feed_id: int) -> FeedRow | None:
+def feed_to_poll(store: FeedsAndEntries, feed_id: int) -> FeedRow | None:
     """The feed with its current validators, or None if it is gone or inactive."""
-    row = store.query_one(
-        "SELECT id, outlet_id, url, etag, last_modified, content_hash FROM store_feeds"
-        " WHERE id = ? AND active = 1",
-        (feed_id,),
-    )
-    if row is None:
-        return None
-    return FeedRow(
-        int(row["id"]),
-        int(row["outlet_id"]),
-        row["url"],
-        row["etag"],
-        row["last_modified"],
-        row["content_hash"],
-    )
+    return store.feed_to_poll(feed_id)
 
 
-def feed_history(store: Store, feed_id: int) -> FeedHistory:
+def feed_history(store: FeedsAndEntries, feed_id: int) -> FeedHistory:
     """The feed's recent entry times (publication, else discovery) and error streak."""
-    rows = store.query(
-        "SELECT coalesce(published_at, first_seen_at) AS seen FROM store_entries"
-        " WHERE feed_id = ? ORDER BY coalesce(published_at, first_seen_at) DESC LIMIT ?",
-        (feed_id, HISTORY_ENTRIES),
-    )
-    times = [t for t in (py_time(r["seen"]) for r in rows) if t is not None]
-    errors = store.query_one("SELECT error_count FROM store_feeds WHERE id = ?", (feed_id,))
-    return FeedHistory(tuple(times), int(errors["error_count"]) if errors else 0)
+    times, errors = store.feed_history(feed_id, HISTORY_ENTRIES)
+    return FeedHistory(times, errors)
 
 
-def stored_ttl(store: Store, feed_id: int) -> int | None:
+def stored_ttl(store: FeedsAndEntries, feed_id: int) -> int | None:
     """The RSS ttl (minutes) remembered from the feed's last full answer."""
-    row = store.query_one("SELECT ttl_minutes FROM store_feeds WHERE id = ?", (feed_id,))
-    return None if row is None or row["ttl_minutes"] is None else int(row["ttl_minutes"])
+    return store.feed_ttl(feed_id)
 
 
 def record_decision(
-    store: Store,
+    store: FeedsAndEntries,
     feed_id: int,
     decision: Decision,
     *,
@@ -84,22 +61,18 @@ def record_decision(
     update_ttl: bool = False,
 ) -> None:
     """Save the feed's next due time; ``update_ttl`` also saves a new RSS ttl."""
-    if update_ttl:
-        store.execute(
-            "UPDATE store_feeds SET next_poll_at = ?, poll_interval = ?, schedule_reason = ?,"
-            " ttl_minutes = ? WHERE id = ?",
-            (db_time(decision.at), decision.interval, decision.reason, ttl_minutes, feed_id),
-        )
-    else:
-        store.execute(
-            "UPDATE store_feeds SET next_poll_at = ?, poll_interval = ?, schedule_reason = ?"
-            " WHERE id = ?",
-            (db_time(decision.at), decision.interval, decision.reason, feed_id),
-        )
+    store.schedule_feed(
+        feed_id,
+        decision.at,
+        decision.interval,
+        decision.reason,
+        ttl_minutes=ttl_minutes,
+        update_ttl=update_ttl,
+    )
 
 
 def ready_entries(
-    store: Store, now: datetime, limit: int, *, exclude: frozenset[int] = frozenset()
+    store: FeedsAndEntries, now: datetime, limit: int, *, exclude: frozenset[int] = frozenset()
 ) -> list[PendingEntry]:
     """Pending entries due for a (re)try and leased to nobody, in turns across feeds.
 
@@ -109,11 +82,11 @@ def ready_entries(
     return store.pending_entries(limit, ready_at=now, exclude=exclude, unleased_at=now)
 
 
-def pending_count(store: Store) -> int:
+def pending_count(store: FeedsAndEntries) -> int:
     """How many entries wait for their page (the queue depth)."""
     return store.pending_count()
 
 
-def delay_entry(store: Store, entry_id: int, at: datetime) -> None:
+def delay_entry(store: FeedsAndEntries, entry_id: int, at: datetime) -> None:
     """Keep a failed entry pending but untouched until ``at``."""
-    store.execute("UPDATE store_entries SET retry_at = ? WHERE id = ?", (db_time(at), entry_id))
+    store.delay_entry(entry_id, at)

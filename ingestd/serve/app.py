@@ -60,6 +60,7 @@ from ingestd.serve.views import (
     share_chart,
 )
 from ingestd.store import Store
+from ingestd.store.budget import DEFAULT_BUDGET_S
 
 API_VERSION = 1
 TOKEN_COOKIE = "ingestd_serve_token"
@@ -93,7 +94,7 @@ class ServeConfig:
     token: str | None = None
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     pool_size: int = 4
-    budget_s: float = queries.DEFAULT_BUDGET_S
+    budget_s: float = DEFAULT_BUDGET_S
 
 
 class SecurityHeaders:

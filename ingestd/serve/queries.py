@@ -1,41 +1,39 @@
 """Bounded, read-only queries for ``ingestd serve``, over the documented views.
 
-The store is opened read-only (:func:`open_read_only`): SQLite through a
-``mode=ro`` URI with ``query_only`` on, PostgreSQL with every transaction
-read-only. Every query has a LIMIT, and every request a time budget
-(:class:`StorePool`): SQLite aborts a statement from its progress handler,
-PostgreSQL by ``statement_timeout``. Nothing here can be made to scan the
+The store is opened read-only (:func:`ingestd.store.budget.open_read_only`):
+SQLite through a ``mode=ro`` URI with ``query_only`` on, PostgreSQL with
+every transaction read-only. Every query has a LIMIT, and every request a
+time budget (:class:`StorePool`): SQLite aborts a statement from its
+progress handler, PostgreSQL by ``statement_timeout``. Nothing here can be made to scan the
 whole store: lists walk an index from a keyset cursor and stop after
 :data:`SCAN_LIMIT` rows, whatever the filters, and say where they stopped.
 
 Reads go through the views of storage/README.md (``stories``,
-``story_members``, ``articles``, ``outlets``, ``feeds``), except the title
-search (``store_story_titles`` on SQLite, the title index on PostgreSQL),
-the verified comparisons (``store_match_edges``, as the report reads them)
-and the boilerplate counts (``Store.paragraph_counts``) the copy view needs
-to rebuild the matcher's features.
+``story_members``, ``articles``, ``outlets``, ``feeds``), except what the
+views cannot answer, or not cheaply, which the store's read-side methods do
+(``Reads`` in :mod:`ingestd.store.protocol`): the title search, the walk
+down the articles' first-seen index, the verified comparisons (as the
+report reads them) and the boilerplate counts (``Store.paragraph_counts``)
+the copy view needs to rebuild the matcher's features.
 """
 
 from __future__ import annotations
 
 import queue
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from ingestd.errors import OperatorError, QueryTooCostly, StoreError
 from ingestd.ops.stories import story_detail
 from ingestd.ops.tree import StoryDetail
-from ingestd.settings import sqlite_path
-from ingestd.store import POSTGRESQL, Store
-from ingestd.store.drivers import PostgresDriver, SqliteDriver, redact
+from ingestd.store import Store
+from ingestd.store.budget import DEFAULT_BUDGET_S, BudgetedStore, open_read_only
 from ingestd.store.records import EdgeRecord, OutletRow
 from ingestd.store.values import db_time, py_json, py_time
 
@@ -56,100 +54,8 @@ REVIEW_WINDOW = 5_000
 """The review page looks at the comparisons of the latest this-many articles."""
 MAX_TEXT_CHARS = 200_000
 """Longer article texts are cut for the copy view (a page size, not a store size)."""
-DEFAULT_BUDGET_S = 2.0
-"""Time one request's queries may take before they are stopped."""
 
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-# -- read-only connections ------------------------------------------------
-
-
-class _ReadOnlySqlite(SqliteDriver):
-    """An SQLite connection that cannot write, with a per-request time budget.
-
-    ``mode=ro`` opens the file read-only (it must exist), ``query_only``
-    refuses any write statement, and the progress handler stops a statement
-    that runs past the deadline set by :meth:`budget`.
-    """
-
-    read_only = True
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.where = str(path)
-        self._deadline: float | None = None
-        self.interrupted = False
-        if not path.is_file():
-            raise StoreError(f"no ingestd database at {path}")
-        try:
-            self._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
-                uri=True,
-                isolation_level=None,
-                timeout=5.0,
-                check_same_thread=False,  # used by one request thread at a time (StorePool)
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA query_only=ON")
-            self._db.set_progress_handler(self._over_budget, 10_000)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open database {path} read-only: {error}") from None
-
-    def _over_budget(self) -> int:
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            self.interrupted = True
-            return 1  # non-zero: SQLite abandons the statement ("interrupted")
-        return 0
-
-    def set_deadline(self, deadline: float | None) -> None:
-        """Stop statements still running at ``deadline`` (``time.monotonic()``)."""
-        self._deadline = deadline
-        self.interrupted = False
-
-    def begin(self) -> None:
-        raise StoreError(f"{self.where} is open read-only")
-
-
-class _ReadOnlyPostgres(PostgresDriver):
-    """A PostgreSQL connection whose every transaction is read-only, with a timeout."""
-
-    def __init__(self, url: str, budget_s: float):
-        super().__init__(url, read_only=True)
-        self.interrupted = False
-        self.execute(f"SET statement_timeout = {int(budget_s * 1000)}")
-
-    def set_deadline(self, deadline: float | None) -> None:
-        """PostgreSQL enforces the budget per statement (``statement_timeout``)."""
-        del deadline
-        self.interrupted = False
-
-    def begin(self) -> None:
-        raise StoreError(f"{self.where} is open read-only")
-
-
-def open_read_only(url: str, budget_s: float = DEFAULT_BUDGET_S) -> Store:
-    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), read-only.
-
-    Refuses (StoreError) a missing database and one whose schema is not the
-    one this ingestd writes (a read-only view cannot migrate it).
-    """
-    path = sqlite_path(url)
-    if path is not None:
-        store = Store(_ReadOnlySqlite(path))
-    elif url.startswith(("postgresql://", "postgres://")):
-        store = Store(_ReadOnlyPostgres(url, budget_s))
-    else:
-        raise StoreError(
-            f"storage url {redact(url)!r}: unknown scheme; use sqlite:///PATH "
-            "or postgresql://USER@HOST:PORT/DATABASE"
-        )
-    try:
-        store.check_schema()
-    except BaseException:
-        store.close()
-        raise
-    return store
 
 
 class StorePool:
@@ -163,13 +69,13 @@ class StorePool:
     def __init__(self, url: str, *, size: int = 4, budget_s: float = DEFAULT_BUDGET_S):
         self.url = url
         self.budget_s = budget_s
-        self._idle: queue.LifoQueue[Store] = queue.LifoQueue()
-        self._all: list[Store] = []
+        self._idle: queue.LifoQueue[BudgetedStore] = queue.LifoQueue()
+        self._all: list[BudgetedStore] = []
         self._lock = threading.Lock()
         self._size = size
         self._idle.put(self._open())  # fail at start-up, not at the first request
 
-    def _open(self) -> Store:
+    def _open(self) -> BudgetedStore:
         store = open_read_only(self.url, self.budget_s)
         with self._lock:
             self._all.append(store)
@@ -189,18 +95,17 @@ class StorePool:
             with self._lock:
                 room = len(self._all) < self._size
             store = self._open() if room else self._idle.get()
-        driver = store._driver  # the read-only drivers above
-        driver.set_deadline(time.monotonic() + self.budget_s)  # type: ignore[attr-defined]
+        store.set_deadline(time.monotonic() + self.budget_s)
         try:
             yield store
         except StoreError as error:
-            if getattr(driver, "interrupted", False) or "statement timeout" in str(error):
+            if store.interrupted or "statement timeout" in str(error):
                 raise QueryTooCostly(
                     f"the query took more than {self.budget_s:g} s and was stopped"
                 ) from None
             raise
         finally:
-            driver.set_deadline(None)  # type: ignore[attr-defined]
+            store.set_deadline(None)
             self._idle.put(store)
 
     def close(self) -> None:
@@ -431,27 +336,11 @@ def list_stories(
 def _walk_batch(
     store: Store, since: datetime | None, after: Cursor | None, size: int
 ) -> list[tuple[int, str]]:
-    """(story_id, first_seen_at) of the next articles, newest first.
-
-    Read from ``store_articles`` itself: through the ``articles`` view the
-    planner may join outlets first and sort every article; on the table the
-    walk is a backward scan of the first-seen index, ``size`` rows long.
-    """
-    clauses: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        clauses.append("first_seen_at >= ?")
-        params.append(db_time(since))
+    """(story_id, first_seen_at) of the next articles, newest first (an index walk)."""
+    last = None
     if after is not None and after.last_seen is not None:
-        clauses.append("first_seen_at <= ? AND (first_seen_at < ? OR story_id < ?)")
-        params.extend([after.last_seen, after.last_seen, after.story_id])
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = store.query(
-        f"SELECT story_id, first_seen_at FROM store_articles{where}"
-        " ORDER BY first_seen_at DESC, story_id DESC LIMIT ?",
-        (*params, size),
-    )
-    return [(int(r["story_id"]), str(db_time(py_time(r["first_seen_at"])))) for r in rows]
+        last = (after.story_id, after.last_seen)
+    return store.article_walk(since, last, size)
 
 
 def _search_batch(
@@ -459,25 +348,7 @@ def _search_batch(
 ) -> list[tuple[int, str]]:
     """Story ids whose title has every term, newest story first."""
     below = after.story_id if after is not None else None
-    if store.dialect == POSTGRESQL:
-        query = " & ".join(f"'{t}'" for t in (term.replace("'", "") for term in terms))
-        rows = store.query(
-            "SELECT id FROM store_stories"
-            " WHERE to_tsvector('simple', coalesce(title, '')) @@ to_tsquery('simple', ?)"
-            + (" AND id < ?" if below is not None else "")
-            + " ORDER BY id DESC LIMIT ?",
-            (query, *([below] if below is not None else []), size),
-        )
-    else:
-        # Each term quoted: whatever the visitor typed is words, never FTS5 syntax.
-        match = " ".join('"' + term.replace('"', "") + '"' for term in terms)
-        rows = store.query(
-            "SELECT rowid AS id FROM store_story_titles WHERE store_story_titles MATCH ?"
-            + (" AND rowid < ?" if below is not None else "")
-            + " ORDER BY rowid DESC LIMIT ?",
-            (match, *([below] if below is not None else []), size),
-        )
-    return [(int(r["id"]), "") for r in rows]
+    return [(story_id, "") for story_id in store.search_story_titles(terms, below, size)]
 
 
 def _matching(
@@ -577,13 +448,7 @@ def _story_row(r: Any) -> StoryRow:
 
 def languages(store: Store) -> list[str]:
     """Languages of the latest articles (for the filter's choices), at most 50."""
-    rows = store.query(
-        # The table, not the view: a backward scan of the first-seen index.
-        "SELECT DISTINCT language FROM (SELECT language FROM store_articles"
-        " ORDER BY first_seen_at DESC LIMIT 2000) recent WHERE language IS NOT NULL"
-        " ORDER BY language LIMIT 50"
-    )
-    return [str(r["language"]) for r in rows]
+    return store.recent_languages(2000, 50)
 
 
 # -- one story ---------------------------------------------------------------
@@ -658,26 +523,7 @@ def paragraph_counts(store: Store, outlet_id: int, keys: Sequence[int]) -> dict[
 
 def stored_edge(store: Store, a: int, b: int) -> EdgeRecord | None:
     """The matcher's stored comparison of two articles, if it made one."""
-    low, high = min(a, b), max(a, b)
-    row = store.query_one(
-        "SELECT article_a, article_b, shared, size_a, size_b, jaccard, rule, linked"
-        " FROM store_match_edges WHERE article_a = ? AND article_b = ?",
-        (low, high),
-    )
-    return _edge(row) if row is not None else None
-
-
-def _edge(r: Any) -> EdgeRecord:
-    return EdgeRecord(
-        int(r["article_a"]),
-        int(r["article_b"]),
-        int(r["shared"]),
-        int(r["size_a"]),
-        int(r["size_b"]),
-        float(r["jaccard"]),
-        str(r["rule"]),
-        bool(r["linked"]),
-    )
+    return store.edge(a, b)
 
 
 # -- an outlet -----------------------------------------------------------------
@@ -868,12 +714,7 @@ class ArticleLabel:
 
 def recent_edges(store: Store) -> tuple[list[EdgeRecord], list[ArticleLabel]]:
     """The verified comparisons of the latest :data:`REVIEW_WINDOW` articles, and their sides."""
-    rows = store.query(
-        "SELECT article_a, article_b, shared, size_a, size_b, jaccard, rule, linked"
-        " FROM store_match_edges ORDER BY article_b DESC, article_a DESC LIMIT ?",
-        (REVIEW_WINDOW,),
-    )
-    edges = [_edge(r) for r in rows]
+    edges = store.latest_edges(REVIEW_WINDOW)
     ids = sorted({e.article_a for e in edges} | {e.article_b for e in edges})
     labels: list[ArticleLabel] = []
     for start in range(0, len(ids), 500):

@@ -5,13 +5,18 @@ PostgreSQL alike); code outside ``ingestd/store/`` should depend on the
 narrowest of these Protocols it needs, so what it reads and writes is
 documented here rather than in SQL against the ``store_*`` tables:
 
-* :class:`FeedsAndEntries` -- outlets, feeds, their poll results, and the
+* :class:`FeedsAndEntries` -- outlets, feeds, their poll results and
+  schedule state, moved feeds, the operator's outlets and feeds, and the
   entries waiting for their page;
 * :class:`ArticlesAndIndex` -- stored articles, their versions and match
-  edges, and the candidate index held beside them (migration 0006);
+  edges, the candidate index held beside them (migration 0006), and
+  retention (``ingestd prune``);
 * :class:`Stories` -- stories, their members and source chains;
+* :class:`Reads` -- the read-side queries of reports, export, ``ingestd
+  serve`` and the backtest that the public views cannot answer, or not
+  cheaply (verified comparisons, title search, index walks);
 * :class:`HostGates` -- fleet-wide politeness: per-host turns, pauses and
-  concurrency slots, and shared robots.txt decisions (migration 0010).
+  concurrency slots, and shared robots.txt decisions (migration 0010);
 * :class:`Leases` -- the workers sharing the store and the leases they
   hold on feeds and pending entries (migration 0009,
   :mod:`ingestd.store.leases`).
@@ -20,16 +25,16 @@ documented here rather than in SQL against the ``store_*`` tables:
 uses: articles and index, stories, the outlet directory and the matching
 lock. Every method is covered by ``tests/contract`` on both dialects.
 
-Not yet moved behind these (issue 10, left for later): the schedule state
-(``schedule/state.py``, ``feeds/state.py``), the operator commands
-(``ops/feedstore.py``, ``ops/retention.py``, ``ops/stories.py``) and the
-report queries (``report/queries.py``, ``report/export.py``), which still
-query through ``Store.query``.
+Nothing outside ``ingestd/store/`` names a ``store_*`` table or writes
+through ``Store.execute``/``Store.insert``
+(``tests/unit/test_store_boundary.py``): it calls these methods, or reads
+the documented public views (``stories``, ``story_members``, ``articles``,
+``outlets``, ``feeds``; storage/README.md) through ``Store.query``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -42,10 +47,13 @@ from ingestd.store.records import (
     IndexEntry,
     MatchContext,
     MemberRow,
+    MovedFeed,
     NewArticle,
     OutletRow,
     PendingEntry,
+    PrunePlan,
     StoredText,
+    StoryHead,
     WorkerCounters,
     WorkerInfo,
     WorkerRow,
@@ -108,8 +116,31 @@ class FeedsAndEntries(Protocol):
         """A failed poll."""
         ...
 
-    def pending_entries(self, limit: int = 10_000) -> list[PendingEntry]:
-        """Entries still to fetch, oldest first."""
+    def pending_entries(
+        self,
+        limit: int = 10_000,
+        *,
+        per_feed: int | None = None,
+        ready_at: datetime | None = None,
+        exclude: Collection[int] = (),
+        unleased_at: datetime | None = None,
+    ) -> list[PendingEntry]:
+        """Entries still to fetch, in turns across feeds, newest first in each.
+
+        ``unleased_at``: leave out entries another worker's lease holds then.
+        """
+        ...
+
+    def pending_count(self) -> int:
+        """How many entries wait for their page."""
+        ...
+
+    def delay_entry(self, entry_id: int, at: datetime) -> None:
+        """Keep a failed entry pending but untouched until ``at``."""
+        ...
+
+    def entry_states(self, urls: Sequence[str]) -> dict[str, str]:
+        """The state of the entries with these URLs."""
         ...
 
     def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
@@ -136,6 +167,67 @@ class FeedsAndEntries(Protocol):
         now: datetime,
     ) -> PendingEntry:
         """An imported item's entry."""
+        ...
+
+    # -- schedule state --
+
+    def due_times(self) -> dict[int, datetime | None]:
+        """Every active feed's due time (None: due now)."""
+        ...
+
+    def feed_to_poll(self, feed_id: int) -> FeedRow | None:
+        """The feed with its validators, if it is still active."""
+        ...
+
+    def feed_history(self, feed_id: int, limit: int) -> tuple[tuple[datetime, ...], int]:
+        """The feed's latest entry times and its consecutive failed polls."""
+        ...
+
+    def feed_ttl(self, feed_id: int) -> int | None:
+        """The RSS ttl (minutes) of the feed's last full answer."""
+        ...
+
+    def schedule_feed(
+        self,
+        feed_id: int,
+        at: datetime,
+        interval: float,
+        reason: str,
+        *,
+        ttl_minutes: int | None = None,
+        update_ttl: bool = False,
+    ) -> None:
+        """Save the feed's next due time (and, with ``update_ttl``, its ttl)."""
+        ...
+
+    # -- moves and the operator's edits --
+
+    def move_feed(self, feed_id: int, new_url: str, now: datetime) -> MovedFeed:
+        """Point a feed at the target of its permanent redirect (or merge it)."""
+        ...
+
+    def add_outlet(
+        self,
+        name: str,
+        domain: str,
+        now: datetime,
+        *,
+        role: str | None = None,
+        aliases: Sequence[str] = (),
+    ) -> int:
+        """Store a new outlet."""
+        ...
+
+    def add_feed(self, outlet_id: int, url: str, now: datetime) -> int:
+        """Store a feed added by the operator."""
+        ...
+
+    def reactivate_feed(self, feed_id: int, outlet_id: int) -> None:
+        """Switch a removed feed on again, for the operator."""
+        ...
+
+    def deactivate_feed(self, feed_id: int) -> None:
+        """Stop polling a feed (its entries stay)."""
         ...
 
 
@@ -211,6 +303,20 @@ class ArticlesAndIndex(Protocol):
 
     def index_from_backlog(self, entries: Sequence[tuple[int, IndexEntry | None]]) -> None:
         """Index backlog articles and take them off the backlog."""
+        ...
+
+    # -- retention --
+
+    def plan_prune(self, cutoff: datetime) -> PrunePlan:
+        """What a prune at ``cutoff`` would drop."""
+        ...
+
+    def prune_articles(self, cutoff: datetime, after_id: int, limit: int) -> list[int]:
+        """Drop one batch of old articles' text and signature; their ids."""
+        ...
+
+    def prune_versions(self, cutoff: datetime, after_id: int, limit: int) -> list[int]:
+        """Empty one batch of old article versions' text; their ids."""
         ...
 
 
@@ -299,6 +405,10 @@ class HostGates(Protocol):
 
     def release_robots(self, url: str, holder: str) -> None:
         """Drop a claim without a decision."""
+        ...
+
+
+@runtime_checkable
 class Leases(Protocol):
     """Workers and their leases: who polls which feed, who fetches which entry."""
 
@@ -350,6 +460,49 @@ class Leases(Protocol):
 
 
 @runtime_checkable
+class Reads(Protocol):
+    """Read-side queries the public views cannot answer, or not cheaply."""
+
+    def edges_touching(self, since: datetime | None) -> list[EdgeRecord]:
+        """Comparisons with a side first seen since ``since`` (all when None)."""
+        ...
+
+    def edge(self, a: int, b: int) -> EdgeRecord | None:
+        """The recorded comparison of two articles."""
+        ...
+
+    def latest_edges(self, limit: int) -> list[EdgeRecord]:
+        """The comparisons of the latest articles."""
+        ...
+
+    def story_heads(self, after_id: int, since: datetime | None, limit: int) -> list[StoryHead]:
+        """A page of stories (without members) by id."""
+        ...
+
+    def article_walk(
+        self, since: datetime | None, after: tuple[int, str] | None, limit: int
+    ) -> list[tuple[int, str]]:
+        """(story_id, first seen) of the next articles down the first-seen index."""
+        ...
+
+    def search_story_titles(self, terms: Sequence[str], below: int | None, limit: int) -> list[int]:
+        """Stories whose title has every term, newest first."""
+        ...
+
+    def recent_languages(self, sample: int, limit: int) -> list[str]:
+        """The languages of the latest articles."""
+        ...
+
+    def replay_articles(self) -> list[dict[str, Any]]:
+        """Every article as the backtest replays it, in first-seen order."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (and entries by state)."""
+        ...
+
+
+@runtime_checkable
 class MatchStore(Transactions, ArticlesAndIndex, Stories, Protocol):
     """What the match step needs of a store."""
 
@@ -366,7 +519,8 @@ if TYPE_CHECKING:
         feeds: FeedsAndEntries = store
         articles: ArticlesAndIndex = store
         stories: Stories = store
+        reads: Reads = store
         match: MatchStore = store
         hosts: HostGates = store
         leases: Leases = store
-        del feeds, articles, stories, match, hosts, leases
+        del feeds, articles, stories, reads, match, hosts, leases

@@ -220,3 +220,50 @@ class MatchContext:
     existing: int | None
     counts: dict[int, int]
     high_water: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MovedFeed:
+    """What the store did when a feed's URL moved (:meth:`Store.move_feed`).
+
+    ``outcome``: ``moved`` (the feed took the new URL), ``merged`` (another
+    feed already had it: that one, ``feed_id``, is kept and active, the
+    moved one deactivated) or ``unchanged`` (the feed already had it).
+    ``old_url`` and ``added_by`` are the moved feed's before the move.
+    """
+
+    outcome: str
+    feed_id: int
+    old_url: str
+    added_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrunePlan:
+    """What a prune at ``cutoff`` removes (or removed)."""
+
+    cutoff: datetime
+    articles: int
+    text_bytes: int
+    signature_bytes: int
+    versions: int
+    version_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes of text and signatures dropped, all told."""
+        return self.text_bytes + self.signature_bytes + self.version_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoryHead:
+    """A story's own facts without its members (the export pages through these)."""
+
+    story_id: int
+    canonical_url: str
+    title: str | None
+    origin_outlet: str
+    origin_article_id: int | None
+    origin_attributed: bool
+    origin_reason: str
+    origin_evidence: Any

@@ -25,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ingestd.errors import SchemaVersionError, StoreError
+from ingestd.store.articles_sql import ArticlesSql
 from ingestd.store.drivers import Driver, PostgresDriver, SqliteDriver
+from ingestd.store.feeds_sql import FeedsSql
 from ingestd.store.hosts import HostGateStore
 from ingestd.store.leases import LeaseStore
 from ingestd.store.migrate import latest_version, migrations
+from ingestd.store.reads_sql import ReadsSql
 from ingestd.store.records import (
     EdgeRecord,
     FeedRow,
@@ -75,8 +78,14 @@ def _role(value: str | None) -> OutletRole | None:
     return None if value is None else OutletRole(value)
 
 
-class Store(HostGateStore, LeaseStore):
+class Store(FeedsSql, ArticlesSql, ReadsSql, HostGateStore, LeaseStore):
     """ingestd's store over one database connection, of either dialect.
+
+    Its methods come by aggregate (:mod:`ingestd.store.protocol`): the
+    mixins add feeds and entries (:mod:`~ingestd.store.feeds_sql`), article
+    retention (:mod:`~ingestd.store.articles_sql`), the read-side queries
+    (:mod:`~ingestd.store.reads_sql`), fleet-wide politeness
+    (:mod:`~ingestd.store.hosts`) and worker leases (:mod:`~ingestd.store.leases`).
 
     Open one with :func:`ingestd.store.open_store` (a URL), or ``Store(path)``
     for an SQLite file, or ``Store(driver)`` with an open driver. The

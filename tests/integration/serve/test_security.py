@@ -19,7 +19,8 @@ import pytest
 from ingestd.errors import QueryTooCostly, StoreError
 from ingestd.serve import queries
 from ingestd.serve.app import CSP
-from ingestd.serve.queries import StorePool, open_read_only
+from ingestd.serve.queries import StorePool
+from ingestd.store.budget import open_read_only
 from tests.support.postgres import pg_database
 from tests.support.reportstore import (
     ALPHA5_URL,
