@@ -10,7 +10,7 @@ Usage::
 
 Each daemon has its own registry (not the library's global one), so tests
 and several daemons in one process never share counters. The ``ingestd_worker_*``
-series carry a ``worker`` label (the worker id in ``store_workers``), so a
+series carry a ``worker`` label (the id of its row in the store's worker table), so a
 Prometheus scraping every worker of a fleet tells them apart and sums them.
 """
 
@@ -98,7 +98,7 @@ class Metrics:
         )
         self.worker_info = Gauge(
             "ingestd_worker_info",
-            "This worker (always 1): its id in store_workers, host and pid.",
+            "This worker (always 1): its id in the store, host and pid.",
             ["worker", "host", "pid"],
             registry=r,
         )
