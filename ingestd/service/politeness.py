@@ -19,6 +19,7 @@ import itertools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 def worker_name(machine: str) -> str:
     """This process's name in slot and claim holders: machine, pid and a random tag."""
     return f"{machine}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+# How often, at most, a worker waiting for a host's slot looks for dead
+# holders on its machine (two statements; rare: only when all slots are held).
+DEAD_SWEEP_SECONDS = 5.0
 
 
 def _admit(
@@ -93,6 +99,7 @@ class StoreFleet:
         self.name = worker_name(self.machine)
         self._serial = itertools.count(1)
         self.calls = 0  # calls to the store's thread (for figures and tests)
+        self._swept_at = time.monotonic()
 
     def _open(self) -> Store:
         store = self._opener()
@@ -118,6 +125,9 @@ class StoreFleet:
         Workers of other machines' slots lapse at their expiry.
         """
         await self._thread.start()
+        await self._free_dead_workers()
+
+    async def _free_dead_workers(self) -> None:
         held = await self._call(lambda store: store.slot_and_claim_workers(self.machine))
         for worker in dead_workers(held, self.machine):
             freed = await self._call(partial(_free, worker=worker))
@@ -154,9 +164,16 @@ class StoreFleet:
     async def admit(
         self, host: str, limit: int, hold: float, spacing: float, max_wait: float
     ) -> Admission | None:
-        """See :meth:`ingestd.fetch.fleet.Fleet.admit` (one trip to the thread)."""
+        """See :meth:`ingestd.fetch.fleet.Fleet.admit` (one trip to the thread).
+
+        When every slot of the host is held, now and then (every
+        ``DEAD_SWEEP_SECONDS`` at most) look for holders of this machine whose
+        process is gone: a worker SIGKILLed mid-request would otherwise keep
+        the host's slots from the whole fleet until they expire (minutes),
+        long after its leases have passed to the others.
+        """
         holder = self._holder()
-        return await self._call(
+        admission = await self._call(
             partial(
                 _admit,
                 host=host,
@@ -167,6 +184,10 @@ class StoreFleet:
                 max_wait=max_wait,
             )
         )
+        if admission is None and time.monotonic() - self._swept_at >= DEAD_SWEEP_SECONDS:
+            self._swept_at = time.monotonic()
+            await self._free_dead_workers()
+        return admission
 
     async def release_slot(self, host: str, slot: int, holder: str) -> None:
         """See :meth:`ingestd.fetch.fleet.Fleet.release_slot`."""

@@ -2,10 +2,10 @@
 workers (and a ``poll --once`` beside one): per-host spacing, Retry-After
 pauses and robots.txt hold for the fleet, not for each process.
 
-Without leases (another branch's work) both workers poll the same feeds and
-fetch the same pages, which only makes the load on the one host heavier:
-every request the server sees, from either process, must still keep the
-per-host delay. Every test site is 127.0.0.1, one host.
+The workers share the work by leases (each feed polled once per due time,
+each page fetched once) and the host's turns by the store: every request
+the server sees, from either process, must keep the per-host delay. Every
+test site is 127.0.0.1, one host.
 """
 
 from __future__ import annotations
@@ -203,10 +203,11 @@ def test_two_workers_keep_the_host_delay_and_read_robots_once(
 ) -> None:
     site = Site(local_server, feeds=2, pages=8)
     with two_workers(tmp_path, pg_url, site) as (first, second):
-        # Both work the same pending pages (no claims yet).
+        # The two share the pending pages by leases.
         first.wait_for(lambda: all_stored(pg_url, site), timeout=120, what="every page stored")
     times = site.times()
-    assert len(times) >= len(site.pages) + 2 * len(site.feeds) + 1
+    # Each page once, each feed once (one due time), robots.txt once.
+    assert len(times) == len(site.pages) + len(site.feeds) + 1, sorted(p for _, p in site.arrivals)
     assert_spaced(times)
     # One robots.txt fetch for the whole fleet (and pages were checked against it).
     assert site.count("/robots.txt") == 1

@@ -169,13 +169,15 @@ def test_a_killed_workers_entries_are_taken_over_after_its_leases_expire(
     counts = site.page_counts()
     assert set(counts) == site.pages
     paths = {url.split(str(local_server.port), 1)[1] for url in held}
-    # The victim's pages: its own request (cut off by the kill) and one more by
-    # a survivor, made only once the victim's lease had run out. Every other
-    # page: exactly once.
-    assert {path: n for path, n in counts.items() if n != 1} == dict.fromkeys(paths, 2)
+    # Every other page: exactly once. The victim's pages: fetched by a
+    # survivor only once the victim's lease had run out, and twice when the
+    # victim's own request (cut off by the kill) had reached the site; with
+    # fleet-wide per-host slots it may still have been waiting for one.
+    twice = {path: n for path, n in counts.items() if n != 1}
+    assert set(twice) <= paths and set(twice.values()) <= {2}, (twice, paths)
     for path in paths:
-        second = [at for p, at in site.requests({path})][1]
-        assert second - killed > lease / 6, (path, second - killed)
+        last = [at for p, at in site.requests({path})][-1]
+        assert last - killed > lease / 6, (path, last - killed)
 
 
 @pytest.mark.timeout(240)
@@ -238,8 +240,15 @@ def test_a_one_off_poll_beside_the_workers_shares_their_work_and_leaves_their_fe
         )
         one_off = fleet.popen("poll", "--once", config=other)
         try:
-            # It takes pending entries the workers do not hold, never theirs.
-            fleet.wait_for(lambda: held_by("poll") > 0, what="the one-off holding entries")
+            # It registers as a worker and takes only what the workers do not
+            # hold (checked below: every page fetched once). While the
+            # workers' requests hang they hold the host's fleet-wide slots
+            # (per_host_concurrency), so the one-off can fetch nothing, not
+            # even its feeds, until the site answers: release it then.
+            fleet.wait_for(
+                lambda: fleet.count("SELECT count(*) FROM store_workers WHERE kind = 'poll'") > 0,
+                what="the one-off registered",
+            )
         finally:
             site.release()
             _out, err = one_off.communicate(timeout=120)
