@@ -181,9 +181,10 @@ class CandidateIndex:
             if estimate >= self._thresholds.min_estimated_containment or article_id in by_lead:
                 scored.append((estimate, article_id))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        chosen = [article_id for _, article_id in scored]
+        cap = self._thresholds.max_candidates
+        chosen = [article_id for _, article_id in scored[:cap]]
         kept = set(chosen)
-        return chosen, sorted(twins - kept)
+        return chosen, sorted(twins - kept)[:cap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,4 +250,4 @@ class MemoryCandidateIndex:
             ):
                 scored.append((estimate, article_id))
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [article_id for _, article_id in scored]
+        return [article_id for _, article_id in scored[: self._thresholds.max_candidates]]
