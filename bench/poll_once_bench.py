@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from extract_bench import baseline_side
+from poll_bench import HOST_SUFFIX, resolve
 
 from ingestd.app import fetch_limits
 from ingestd.evaluation.rendered import load_corpus
@@ -68,7 +69,6 @@ from ingestd.pipeline import CycleStats, Ingestor
 from ingestd.settings import Settings
 from ingestd.store import SqliteStore
 
-HOST_SUFFIX = ".bench.test"
 CORPUS_BASE = "http://127.0.0.1:8123"
 
 # --- the site -----------------------------------------------------------------
@@ -255,7 +255,7 @@ async def _serve_connection(
         writer.close()
 
 
-def serve(port_out: Any, port_in: Any, hosts: int, pages: int, latency: float) -> None:
+def serve(port_out: Any, hosts: int, pages: int, latency: float) -> None:
     """Child process: bind, say the port, build the site for it, serve until killed."""
 
     async def main() -> None:
@@ -273,12 +273,6 @@ def serve(port_out: Any, port_in: Any, hosts: int, pages: int, latency: float) -
 
 
 # --- the measured sides ----------------------------------------------------------
-
-
-async def resolve(host: str, port: int) -> list[str]:
-    if not host.endswith(HOST_SUFFIX):
-        raise OSError(f"not a bench host: {host}")
-    return ["127.0.0.1"]
 
 
 def settings_for(
@@ -361,7 +355,7 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     port_out = context.Queue()
     server = context.Process(
-        target=serve, args=(port_out, None, args.hosts, args.pages, args.latency), daemon=True
+        target=serve, args=(port_out, args.hosts, args.pages, args.latency), daemon=True
     )
     server.start()
     try:
