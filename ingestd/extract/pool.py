@@ -83,7 +83,8 @@ def _extract(url: str, page: bytes) -> ExtractedArticle:
     return _with_prepared_text(extract_article(url, page))
 
 
-def _prepare(text: str) -> PreparedText:
+def prepare_plain_text(text: str) -> PreparedText:
+    """A plain text (paragraphs separated by newlines) prepared for matching, as a worker does."""
     from ingestd.match.features import prepare_text
     from ingestd.text.normalize import split_paragraphs
 
@@ -98,7 +99,7 @@ def _with_prepared_text(article: ExtractedArticle) -> ExtractedArticle:
     of in the process that fetches, matches and stores. The matcher checks
     that the rules are its own and the paragraphs its own, else redoes it.
     """
-    return dataclasses.replace(article, prepared=_prepare(article.text))
+    return dataclasses.replace(article, prepared=prepare_plain_text(article.text))
 
 
 def _default_rules() -> TextRules:
@@ -158,7 +159,7 @@ class ExtractionPool:
     async def prepare(self, text: str) -> PreparedText:
         """A text's paragraphs prepared for matching, in a worker (see ``_with_prepared_text``)."""
         try:
-            return await self._submit(_prepare, text)
+            return await self._submit(prepare_plain_text, text)
         except BrokenProcessPool:
             raise ExtractionError("", "text preparation worker crashed") from None
 

@@ -39,9 +39,12 @@ from ingestd.types import ExtractedArticle
 from ingestd.urls import normalize_url
 
 # Articles linked per transaction when they are ready one after the other:
-# one commit per group instead of per article, and still a short hold on the
-# store's write lock (about 16 x 3 ms).
-GROUP = 16
+# one commit per group instead of per article. An article dirties ~80 pages
+# (its ~45 candidate-index keys land on random B-tree leaves); pages shared
+# within a group are written to the WAL once. 64 articles hold the store's
+# write lock for about a quarter of a second; measured on 100,000 stored,
+# 16 -> 64 (with the look-ahead to fill them) gave 215 -> 235 articles/s.
+GROUP = 64
 # Linked articles between two trims of the candidate index.
 TRIM_EVERY = 500
 
@@ -273,8 +276,9 @@ class Importer:
         self.linker = linker
         self.pool = pool
         self.clock = clock
-        # Pages extracted ahead of the match step, so every worker stays busy.
-        self.lookahead = lookahead or 4 * pool.workers
+        # Items prepared ahead of the match step, so every worker stays busy
+        # and a whole group is ready at once.
+        self.lookahead = lookahead or max(4 * pool.workers, GROUP)
         self._feeds: dict[int, int] = {}
         self._since_trim = 0
         # The stream's clock: the first-seen time of the last linked article.

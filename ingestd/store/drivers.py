@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from ingestd.errors import StoreError, StoreUnavailableError
+from ingestd.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -213,6 +214,7 @@ class SqliteDriver(_Connection):
     greatest = "max"
     skip_locked = ""
     _db: sqlite3.Connection
+    _checkpointer: Checkpointer | None = None
 
     def __init__(self, path: Path, *, create: bool = True, read_only: bool = False):
         self.path = path
@@ -233,9 +235,14 @@ class SqliteDriver(_Connection):
                     path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
                 self._db.row_factory = sqlite3.Row
-                self._db.execute("PRAGMA journal_mode=WAL")
+                mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.execute("PRAGMA foreign_keys=ON")
+                if mode == "wal":
+                    # Checkpoints run beside the writer, not inside its
+                    # commits (see ingestd.store.checkpoint).
+                    self._db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+                    self._checkpointer = Checkpointer(path)
             # A fixed page cache (negative: KiB) for the candidate index's
             # B-trees: a bounded share of memory whatever the store's size.
             self._db.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
@@ -252,6 +259,19 @@ class SqliteDriver(_Connection):
         self.round_trips += 1
         with _translated(self.where):
             self._db.executemany(sql, [tuple(map(_param, row)) for row in rows])
+
+    def commit(self) -> None:
+        super().commit()
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
+
+    def close(self) -> None:
+        # The checkpointer's connection first: the writer's, closed last,
+        # checkpoints what is left and removes the WAL file.
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
+        super().close()
 
     def defer(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         # In-process: nothing to save by waiting.
