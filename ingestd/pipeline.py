@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from ingestd.errors import (
     ExtractionError,
@@ -97,14 +97,57 @@ class StoreAccess(Protocol):
 
 
 class InlineStore:
-    """Store calls made directly on the caller's thread (one-shot commands)."""
+    """Store calls made directly on the caller's thread (one-shot commands).
 
-    def __init__(self, store: Store):
+    A call runs at once, but for ``batch`` calls, which wait for the event
+    loop's next turn: those queued in one turn (pages extracted while the
+    previous article was being matched, polls answered together) share one
+    transaction, up to ``max_batch``, as the daemon's writer thread groups
+    them. An article's commit writes its ~80 dirty pages to the WAL; a
+    group writes the pages its articles share once. If a grouped call
+    raises, the group is rolled back and each call replayed alone, so only
+    the faulty one fails. ``transactions``: groups and lone calls run.
+    """
+
+    def __init__(self, store: Store, *, max_batch: int = 32):
         self.store = store
+        self.max_batch = max_batch
+        self.transactions = 0
+        self._queued: list[tuple[Callable[[Store], object], asyncio.Future[object]]] = []
 
     async def call(self, fn: Callable[[Store], T], *, batch: bool = False) -> T:
-        """Run ``fn(store)`` now."""
-        return fn(self.store)
+        """Run ``fn(store)`` (a ``batch`` call with its turn's others) and return its result."""
+        if not batch:
+            self._run_queued()  # calls keep their order
+            return fn(self.store)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[object] = loop.create_future()
+        if not self._queued:
+            loop.call_soon(self._run_queued)
+        self._queued.append((fn, future))
+        return cast(T, await future)
+
+    def _run_queued(self) -> None:
+        while self._queued:
+            group, self._queued = self._queued[: self.max_batch], self._queued[self.max_batch :]
+            live = [(fn, future) for fn, future in group if not future.done()]
+            if len(live) > 1:
+                self.transactions += 1
+                try:
+                    with self.store.transaction():
+                        results = [fn(self.store) for fn, _ in live]
+                except Exception:
+                    pass  # rolled back as a whole: each call is replayed alone
+                else:
+                    for (_, future), result in zip(live, results, strict=True):
+                        future.set_result(result)
+                    continue
+            for fn, future in live:
+                self.transactions += 1
+                try:
+                    future.set_result(fn(self.store))
+                except Exception as error:
+                    future.set_exception(error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,7 +525,11 @@ class Ingestor:
         except (FetchError, ExtractionError) as error:
             return await self._entry_failed(entry, error)
         extract_seconds = time.monotonic() - started
-        result = await self.db.call(lambda _store: self.linker.link(entry, article, self.clock()))
+        # A batch call: articles extracted together are linked in one
+        # transaction (the linker's cache learns them when it commits).
+        result = await self.db.call(
+            lambda _store: self.linker.link(entry, article, self.clock()), batch=True
+        )
         log.info(
             "article stored",
             extra={

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from ingestd.fingerprint.params import SignatureParams
@@ -210,7 +211,8 @@ class Linker:
         counts are read again, and the features are computed again only if
         they now choose other boilerplate paragraphs, so the decision is the
         one a fully locked step would make. The feature cache learns the
-        article only once the step has committed. ``text``: the article's
+        article only once the step's transaction has committed (the caller's,
+        when the step joined one: a group commit). ``text``: the article's
         :meth:`read_text`, when the caller did it ahead (before opening the
         transaction the step joins).
         """
@@ -222,8 +224,10 @@ class Linker:
             early = (counts, self._prepare(entry, article, text, counts, now, revisit=False))
         with self.store.match_lock():
             result, features = self._link_locked(entry, article, text, now, early)
-        if result.new or result.rule == "updated":
-            self._remember(result.article_id, features)
+            if result.new or result.rule == "updated":
+                # Learnt when the step commits: with the transaction it
+                # joined (a group commit), or at once when it had its own.
+                self.store.on_commit(partial(self._remember, result.article_id, features))
         return result
 
     def read_text(self, outlet_id: int, article: ExtractedArticle) -> PreparedArticle:

@@ -15,11 +15,14 @@ the calls are serialised: the match step can never interleave (invariant 4).
 
 Group commit: calls marked ``batch=True`` that are queued back to back run
 in ONE transaction (up to ``max_batch``), so a burst of 304s costs one
-commit instead of hundreds. Such calls must only touch the store (no
-in-memory side effects): if one of them raises, the shared transaction is
-rolled back and each call is replayed in a transaction of its own, so only
-the faulty call fails. A call cancelled before it starts is dropped (its
-work stays pending in the store); a call already running finishes.
+commit instead of hundreds, and articles extracted together are matched
+and stored under one commit. Such calls must only touch the store, or
+defer their in-memory effects to :meth:`Store.on_commit` (the linker's
+feature cache does): if one of them raises, the shared transaction is
+rolled back, its effects dropped, and each call is replayed in a
+transaction of its own, so only the faulty call fails. A call cancelled
+before it starts is dropped (its work stays pending in the store); a call
+already running finishes.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ the documented public views (``stories``, ``story_members``, ``articles``,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -72,6 +72,10 @@ class Transactions(Protocol):
     @property
     def in_transaction(self) -> bool:
         """Whether a transaction is open on this connection."""
+        ...
+
+    def on_commit(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the open transaction commits (dropped on rollback)."""
         ...
 
     def match_lock(self) -> AbstractContextManager[None]:

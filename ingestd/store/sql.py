@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -98,6 +98,8 @@ class Store(FeedsSql, ArticlesSql, ReadsSql, HostGateStore, LeaseStore):
             SqliteDriver(source, create=create) if isinstance(source, Path) else source
         )
         self._in_transaction = False
+        # In-memory effects of the open transaction, run once it commits.
+        self._after_commit: list[Callable[[], None]] = []
         # The first index change of a process checks at once (a store filled
         # by an older version may never have been analysed).
         self._index_changes = 0
@@ -254,9 +256,26 @@ class Store(FeedsSql, ArticlesSql, ReadsSql, HostGateStore, LeaseStore):
                 raise
         finally:
             self._in_transaction = False
+            effects, self._after_commit = self._after_commit, []
+        # Only what committed reaches memory (a rolled-back step's effects
+        # are dropped with it).
+        for effect in effects:
+            effect()
         if self._index_changes >= self._next_check:
             # After the commit, so never under the match lock.
             self.refresh_statistics()
+
+    def on_commit(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the open transaction commits (now, outside one).
+
+        For a caller's in-memory state that must follow the store's (a
+        cache learning an article): dropped if the transaction rolls back,
+        so a step replayed after a failed group commit is remembered once.
+        """
+        if self._in_transaction:
+            self._after_commit.append(effect)
+        else:
+            effect()
 
     def refresh_statistics(self) -> list[str]:
         """Re-analyse the tables the match step reads whose statistics are stale.
