@@ -94,12 +94,17 @@ class WriterThread:
     # -- in the thread ----------------------------------------------------------
 
     def _serve(self) -> None:
+        # False when start() was cancelled meanwhile (a stop during start-up):
+        # nobody waits for the answer, but close() still ends the thread.
+        waited = self._opened.set_running_or_notify_cancel()
         try:
             self._store = self._opener()
         except BaseException as error:
-            self._opened.set_exception(error)
+            if waited:
+                self._opened.set_exception(error)
             return
-        self._opened.set_result(None)
+        if waited:
+            self._opened.set_result(None)
         store = self._store
         carry: _Job | _Close | None = None
         while True:

@@ -157,3 +157,40 @@ def test_a_real_sqlite_store_is_confined_to_the_thread(tmp_path: Path) -> None:
         return counts
 
     assert asyncio.run(main())["articles"] == 0
+
+
+def test_a_start_cancelled_while_the_store_opens_still_closes_cleanly(tmp_path: Path) -> None:
+    # A stop during start-up cancels start(); the thread must not die on
+    # answering it, and close() must still end it and close the store.
+    opening = threading.Event()
+    release = threading.Event()
+    opened: list[Store] = []
+
+    def opener() -> Store:
+        opening.set()
+        release.wait(5)
+        store = Store(tmp_path / "s.db")
+        opened.append(store)
+        return store
+
+    errors: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
+    try:
+
+        async def main() -> None:
+            writer = WriterThread(opener)
+            starting = asyncio.ensure_future(writer.start())
+            await asyncio.to_thread(opening.wait, 5)
+            starting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await starting
+            release.set()
+            await writer.close()
+            assert not writer._thread.is_alive()
+
+        asyncio.run(main())
+    finally:
+        threading.excepthook = previous
+    assert errors == []
+    assert len(opened) == 1
