@@ -44,8 +44,9 @@ from ingestd.store.records import (
     PendingEntry,
     StoredText,
 )
+from ingestd.store.rows import _plain, _role
 from ingestd.store.values import db_json, db_time, py_json, py_time
-from ingestd.types import FeedEntry, OutletRole
+from ingestd.types import FeedEntry
 
 # The advisory lock key of the matching step: a fixed 32-bit number derived
 # from a name, so every ingestd process sharing one database agrees on it.
@@ -70,12 +71,6 @@ MATCH_TABLES = (
 # statistics never fall further behind than autovacuum would let them.
 STATISTICS_CHECK_MIN = 50
 STATISTICS_CHECK_SHARE = 0.1
-
-_EXPORT_JSON = frozenset({"credits", "evidence", "origin_evidence", "aliases"})
-
-
-def _role(value: str | None) -> OutletRole | None:
-    return None if value is None else OutletRole(value)
 
 
 class Store(FeedsSql, ArticlesSql, ReadsSql, HostGateStore, LeaseStore):
@@ -1288,21 +1283,6 @@ def _body(article: NewArticle) -> tuple[Any, ...]:
         article.signature,
         article.signature_params,
     )
-
-
-def _plain(row: Any, skip: str | None = None) -> dict[str, Any]:
-    """A row as a dict with dialect-neutral values (ISO times, JSON text)."""
-    result = {}
-    for key in row.keys():  # noqa: SIM118 -- rows are not mappings; keys() is their API
-        if key == skip:
-            continue
-        value = row[key]
-        if isinstance(value, datetime):
-            value = db_time(value)
-        elif key in _EXPORT_JSON and value is not None and not isinstance(value, str):
-            value = db_json(value)
-        result[key] = value
-    return result
 
 
 def _statements(script: str) -> list[str]:
