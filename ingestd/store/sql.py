@@ -1067,65 +1067,6 @@ class Store(FeedsSql, ArticlesSql, StoriesSql, ReadsSql, HostGateStore, LeaseSto
                 ],
             )
 
-    # -- reading for export and reports -------------------------------------
-
-    def export_rows(self) -> Iterator[dict[str, Any]]:
-        """Stories with their members, one dict per story, in story id order.
-
-        Values are the same on every dialect: times as ISO 8601 text in UTC,
-        JSON columns as JSON text, booleans as 0/1.
-        """
-        stories = self._driver.execute(
-            "SELECT s.*, oa.url AS origin_url FROM store_stories s"
-            " LEFT JOIN store_articles oa ON oa.id = s.origin_article_id ORDER BY s.id"
-        )
-        # One pass over all members in story order, merged with the stories,
-        # instead of one query per story; both cursors are read lazily.
-        members = iter(
-            self._driver.execute(
-                "SELECT a.story_id, a.id, a.url, a.title, a.published_at, a.first_seen_at,"
-                " a.member_role, a.similarity, a.derived_from, a.evidence, a.credits,"
-                " d.url AS derived_url, o.name AS outlet"
-                " FROM store_articles a JOIN store_outlets o ON o.id = a.outlet_id"
-                " LEFT JOIN store_articles d ON d.id = a.derived_from"
-                " ORDER BY a.story_id, a.member_role != 'origin', a.first_seen_at, a.id"
-            )
-        )
-        member = next(members, None)
-        for story in stories:
-            rows = []
-            while member is not None and member["story_id"] <= story["id"]:
-                if member["story_id"] == story["id"]:
-                    rows.append(_plain(member, skip="story_id"))
-                member = next(members, None)
-            yield {"story": _plain(story), "members": rows}
-
-    def counts(self) -> dict[str, int]:
-        """Row counts of the main tables."""
-        result = {}
-        for table in ("outlets", "feeds", "entries", "articles", "stories", "match_edges"):
-            result[table] = int(
-                self._driver.execute(f"SELECT count(*) FROM store_{table}").fetchone()[0]
-            )
-        for state in ("pending", "done", "failed"):
-            row = self._driver.execute(
-                "SELECT count(*) FROM store_entries WHERE state = ?", (state,)
-            )
-            result[f"entries_{state}"] = int(row.fetchone()[0])
-        return result
-
-    def feed_health(self) -> list[dict[str, Any]]:
-        """Per feed: last success, last error and error count (times as ISO text)."""
-        return [
-            _plain(r)
-            for r in self._driver.execute(
-                "SELECT f.id, f.url, o.name AS outlet, f.last_success_at, f.last_error,"
-                " f.last_error_kind, f.error_count"
-                " FROM store_feeds f JOIN store_outlets o ON o.id = f.outlet_id"
-                " WHERE f.active = 1 ORDER BY f.id"
-            )
-        ]
-
 
 # Rows per multi-row VALUES statement (at most 3 parameters each: far below
 # SQLite's and PostgreSQL's parameter limits).
