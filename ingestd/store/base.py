@@ -17,6 +17,9 @@ class StoreBase:
     """The connection the store's mixins share (set by ``Store.__init__``)."""
 
     _driver: Driver
+    # Articles written to or dropped from the candidate index since the last
+    # statistics check (``Store`` keeps it; ``IndexSql`` counts).
+    _index_changes: int
 
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction; nested calls join the outer one (``Store`` defines it)."""
