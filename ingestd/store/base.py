@@ -8,9 +8,12 @@ inherits :class:`StoreBase` so its methods can use ``self._driver`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from typing import Any
 
 from ingestd.store.drivers import Driver
+from ingestd.store.records import IndexEntry
 
 
 class StoreBase:
@@ -23,4 +26,24 @@ class StoreBase:
 
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction; nested calls join the outer one (``Store`` defines it)."""
+        raise NotImplementedError
+
+    # What one aggregate's mixin calls on another's (each defined there).
+
+    def entry_done(self, entry_id: int, article_id: int) -> None:
+        """Link an entry to its article (``Store`` defines it)."""
+        raise NotImplementedError
+
+    def _write_index(self, article_id: int, entry: IndexEntry) -> None:
+        """Add an article to the candidate index (``IndexSql`` defines it)."""
+        raise NotImplementedError
+
+    def _drop_index(self, article_ids: Sequence[int]) -> int:
+        """Remove articles from the candidate index (``IndexSql`` defines it)."""
+        raise NotImplementedError
+
+    def _defer_values(
+        self, head: str, row: str, rows: Sequence[tuple[Any, ...]], tail: str
+    ) -> None:
+        """Defer one multi-row ``VALUES`` statement (``IndexSql`` defines it)."""
         raise NotImplementedError

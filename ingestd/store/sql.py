@@ -18,12 +18,12 @@ import re
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingestd.errors import SchemaVersionError, StoreError
+from ingestd.store.article_writes_sql import ArticleWritesSql
 from ingestd.store.articles_sql import ArticlesSql
 from ingestd.store.drivers import Driver, PostgresDriver, SqliteDriver
 from ingestd.store.feeds_sql import FeedsSql
@@ -33,15 +33,11 @@ from ingestd.store.leases import LeaseStore
 from ingestd.store.migrate import latest_version, migrations
 from ingestd.store.reads_sql import ReadsSql
 from ingestd.store.records import (
-    EdgeRecord,
     FeedRow,
-    MatchContext,
-    NewArticle,
     OutletRow,
     PendingEntry,
-    StoredText,
 )
-from ingestd.store.rows import _plain, _role
+from ingestd.store.rows import _role
 from ingestd.store.stories_sql import StoriesSql
 from ingestd.store.values import db_json, db_time, py_json, py_time
 from ingestd.types import FeedEntry
@@ -71,7 +67,16 @@ STATISTICS_CHECK_MIN = 50
 STATISTICS_CHECK_SHARE = 0.1
 
 
-class Store(FeedsSql, ArticlesSql, IndexSql, StoriesSql, ReadsSql, HostGateStore, LeaseStore):
+class Store(
+    FeedsSql,
+    ArticlesSql,
+    ArticleWritesSql,
+    IndexSql,
+    StoriesSql,
+    ReadsSql,
+    HostGateStore,
+    LeaseStore,
+):
     """ingestd's store over one database connection, of either dialect.
 
     Its methods come by aggregate (:mod:`ingestd.store.protocol`): the
@@ -633,296 +638,6 @@ class Store(FeedsSql, ArticlesSql, IndexSql, StoriesSql, ReadsSql, HostGateStore
                 (feed_id, guid, url, url, title, db_time(published_at), db_time(now)),
             ).fetchone()
         return PendingEntry(int(row[0]), feed_id, outlet_id, guid, url, url, title, published_at, 0)
-
-    # -- articles ----------------------------------------------------------
-
-    def article_id_for(self, url: str, outlet_id: int, guid: str | None) -> int | None:
-        """The article already stored under this URL, or this GUID at this outlet."""
-        [rows] = self._driver.fetch_batch([_article_lookup(url, outlet_id, guid)])
-        return _existing(rows)
-
-    def match_context(
-        self, url: str, outlet_id: int, guid: str | None, keys: Sequence[int], *, look_up: bool
-    ) -> MatchContext:
-        """What the match step reads before deciding, in one batch (one round trip).
-
-        ``look_up``: whether to look for an article already stored under
-        the URL or GUID (not when the entry already names its article).
-        """
-        statements = [("SELECT max(first_seen_at) FROM store_index_articles", ())]
-        if look_up:
-            statements.append(_article_lookup(url, outlet_id, guid))
-        statements.extend(_paragraph_lookups(outlet_id, keys))
-        results = self._driver.fetch_batch(statements)
-        [high], rest = results[0], results[1:]
-        existing = _existing(rest.pop(0)) if look_up else None
-        counts = {int(row[0]): int(row[1]) for rows in rest for row in rows}
-        return MatchContext(existing, counts, py_time(high[0]))
-
-    def article_ids_with_hash(self, content_hash: str) -> list[int]:
-        """Articles whose full normalised text is identical."""
-        rows = self._driver.execute(
-            "SELECT id FROM store_articles WHERE content_hash = ? ORDER BY id", (content_hash,)
-        )
-        return [int(r["id"]) for r in rows]
-
-    def paragraph_counts(self, outlet_id: int, keys: Sequence[int]) -> dict[int, int]:
-        """How many articles of the outlet contained each paragraph key."""
-        results = self._driver.fetch_batch(_paragraph_lookups(outlet_id, keys))
-        return {int(row[0]): int(row[1]) for rows in results for row in rows}
-
-    def boilerplate_keys(self, min_articles: int) -> dict[int, set[int]]:
-        """Per outlet, the paragraph keys seen in at least ``min_articles`` articles."""
-        result: dict[int, set[int]] = {}
-        for row in self._driver.execute(
-            "SELECT outlet_id, paragraph_key FROM store_outlet_paragraphs WHERE article_count >= ?",
-            (min_articles,),
-        ):
-            result.setdefault(int(row[0]), set()).add(int(row[1]))
-        return result
-
-    def stored_text(self, article_id: int) -> StoredText | None:
-        """An article's text and credits, for verification."""
-        row = self._driver.execute(
-            "SELECT id, outlet_id, story_id, text, credits FROM store_articles WHERE id = ?",
-            (article_id,),
-        ).fetchone()
-        if row is None or row["text"] is None:
-            return None
-        return StoredText(
-            row["id"], row["outlet_id"], row["story_id"], row["text"], py_json(row["credits"])
-        )
-
-    def story_of(self, article_id: int) -> int:
-        """The story an article belongs to."""
-        row = self._driver.execute(
-            "SELECT story_id FROM store_articles WHERE id = ?", (article_id,)
-        )
-        return int(row.fetchone()[0])
-
-    def insert_article(self, article: NewArticle, story_id: int | None, now: datetime) -> int:
-        """Store a new article, in ``story_id`` or in a new story of its own.
-
-        Also marks its entry done and counts its paragraphs for the outlet's
-        boilerplate statistics. Call inside :meth:`transaction` together with
-        the edges and the story update, so the step is atomic.
-        """
-        return self._insert_article(article, now, story_id=story_id)[0]
-
-    def file_article(
-        self, article: NewArticle, now: datetime, *, with_article: int | None
-    ) -> tuple[int, int]:
-        """Store a new article in the story of ``with_article`` (None: a new story).
-
-        As :meth:`insert_article`; returns (article id, story id). The story
-        is read in the insert itself, so filing a copy costs no look-up.
-        """
-        return self._insert_article(article, now, with_article=with_article)
-
-    def _insert_article(
-        self,
-        article: NewArticle,
-        now: datetime,
-        *,
-        story_id: int | None = None,
-        with_article: int | None = None,
-    ) -> tuple[int, int]:
-        story_sql = "?"
-        with self.transaction():
-            if with_article is not None:
-                story_sql = "(SELECT story_id FROM store_articles WHERE id = ?)"
-                story_id = with_article
-            elif story_id is None:
-                story_id = int(
-                    self._driver.execute(
-                        "INSERT INTO store_stories (origin_outlet, origin_reason, canonical_url,"
-                        " title, created_at, updated_at) VALUES ('', 'pending', ?, ?, ?, ?)"
-                        " RETURNING id",
-                        (
-                            article.canonical_url or article.url,
-                            article.title,
-                            db_time(now),
-                            db_time(now),
-                        ),
-                    ).fetchone()[0]
-                )
-            row = self._driver.execute(
-                "INSERT INTO store_articles (outlet_id, story_id, url, guid, title, author,"
-                " published_at, first_seen_at, updated_at, site_name, language, canonical_url,"
-                " description, text, word_count, content_hash, credits, signature,"
-                f" signature_params, member_role, similarity) VALUES (?, {story_sql},"
-                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'copy', 0)"
-                " RETURNING id, story_id",
-                (
-                    article.outlet_id,
-                    story_id,
-                    article.url,
-                    article.guid,
-                    article.title,
-                    article.author,
-                    db_time(article.published_at),
-                    db_time(article.first_seen_at),
-                    db_time(now),
-                    article.site_name,
-                    article.language,
-                    *_body(article),
-                ),
-            ).fetchone()
-            article_id, story_id = int(row[0]), int(row[1])
-            self._add_version(article_id, 1, article, now)
-            if article.index is not None:
-                self._write_index(article_id, article.index)
-            self._defer_values(
-                "INSERT INTO store_outlet_paragraphs (outlet_id, paragraph_key, article_count)",
-                "(?, ?, 1)",
-                [(article.outlet_id, key) for key in dict.fromkeys(article.paragraph_keys)],
-                "ON CONFLICT (outlet_id, paragraph_key)"
-                " DO UPDATE SET article_count = store_outlet_paragraphs.article_count + 1",
-            )
-            self.entry_done(article.entry_id, article_id)
-        return article_id, story_id
-
-    def update_article(self, article_id: int, article: NewArticle, now: datetime) -> bool:
-        """Store a new version of an article in place; it keeps its story.
-
-        Returns False (and only marks the entry done) when the content did
-        not change. The earlier text stays in ``article_versions``.
-        """
-        with self.transaction():
-            row = self._driver.execute(
-                "SELECT content_hash, url, version, first_seen_at FROM store_articles WHERE id = ?",
-                (article_id,),
-            ).fetchone()
-            changed = bool(row["content_hash"] != article.content_hash or row["url"] != article.url)
-            if changed:
-                version = int(row["version"]) + 1
-                self._driver.execute(
-                    "UPDATE store_articles SET url = ?, title = ?, author = ?, published_at ="
-                    " coalesce(?, published_at), updated_at = ?, canonical_url = ?,"
-                    " description = ?, text = ?, word_count = ?, content_hash = ?, credits = ?,"
-                    " signature = ?, signature_params = ?, version = ? WHERE id = ?",
-                    (
-                        article.url,
-                        article.title,
-                        article.author,
-                        db_time(article.published_at),
-                        db_time(now),
-                        *_body(article),
-                        version,
-                        article_id,
-                    ),
-                )
-                self._add_version(article_id, version, article, now)
-                if article.index is not None:
-                    # The new version replaces the old one in the index; it
-                    # keeps the article's first-seen time (the window's clock).
-                    self._drop_index([article_id])
-                    first_seen = py_time(row["first_seen_at"]) or article.index.first_seen_at
-                    self._write_index(article_id, replace(article.index, first_seen_at=first_seen))
-            self.entry_done(article.entry_id, article_id)
-        return changed
-
-    def _add_version(
-        self, article_id: int, version: int, article: NewArticle, now: datetime
-    ) -> None:
-        self._driver.defer(
-            "INSERT INTO store_article_versions (article_id, version, url, title, text,"
-            " content_hash, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    article_id,
-                    version,
-                    article.url,
-                    article.title,
-                    article.text,
-                    article.content_hash,
-                    db_time(now),
-                )
-            ],
-        )
-
-    def article_versions(self, article_id: int) -> list[dict[str, Any]]:
-        """The stored versions of an article, oldest first (times as ISO text)."""
-        return [
-            _plain(r)
-            for r in self._driver.execute(
-                "SELECT version, url, title, content_hash, seen_at FROM store_article_versions"
-                " WHERE article_id = ? ORDER BY version",
-                (article_id,),
-            )
-        ]
-
-    def add_edges(self, edges: Iterable[EdgeRecord], now: datetime) -> None:
-        """Record verified comparisons (kept or replaced, never duplicated)."""
-        with self.transaction():
-            self._driver.defer(
-                "INSERT INTO store_match_edges (article_a, article_b, shared, size_a, size_b,"
-                " jaccard, rule, linked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (article_a, article_b) DO UPDATE SET shared = excluded.shared,"
-                " size_a = excluded.size_a, size_b = excluded.size_b,"
-                " jaccard = excluded.jaccard, rule = excluded.rule, linked = excluded.linked",
-                [
-                    (
-                        e.article_a,
-                        e.article_b,
-                        e.shared,
-                        e.size_a,
-                        e.size_b,
-                        e.jaccard,
-                        e.rule,
-                        e.linked,
-                        db_time(now),
-                    )
-                    for e in edges
-                ],
-            )
-
-
-def _article_lookup(url: str, outlet_id: int, guid: str | None) -> tuple[str, tuple[Any, ...]]:
-    """The statement finding an article by URL, else by GUID at its outlet (URL first)."""
-    if not guid:
-        return "SELECT id, 0 AS pref FROM store_articles WHERE url = ?", (url,)
-    return (
-        "SELECT id, 0 AS pref FROM store_articles WHERE url = ? UNION ALL"
-        " SELECT id, 1 AS pref FROM store_articles WHERE outlet_id = ? AND guid = ?"
-        " ORDER BY pref LIMIT 1",
-        (url, outlet_id, guid),
-    )
-
-
-def _existing(rows: Sequence[Any]) -> int | None:
-    return int(rows[0][0]) if rows else None
-
-
-def _paragraph_lookups(outlet_id: int, keys: Sequence[int]) -> list[tuple[str, tuple[Any, ...]]]:
-    """Statements reading an outlet's paragraph counts, 500 keys each."""
-    unique = list(dict.fromkeys(keys))
-    statements = []
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        statements.append(
-            (
-                "SELECT paragraph_key, article_count FROM store_outlet_paragraphs"
-                f" WHERE outlet_id = ? AND paragraph_key IN ({marks})",
-                (outlet_id, *chunk),
-            )
-        )
-    return statements
-
-
-def _body(article: NewArticle) -> tuple[Any, ...]:
-    """The columns canonical_url … signature_params of an article, as stored."""
-    return (
-        article.canonical_url,
-        article.description,
-        article.text,
-        article.word_count,
-        article.content_hash,
-        db_json(article.credits),
-        article.signature,
-        article.signature_params,
-    )
 
 
 def _statements(script: str) -> list[str]:
