@@ -31,7 +31,7 @@ class StoreBase:
     # What one aggregate's mixin calls on another's (each defined there).
 
     def entry_done(self, entry_id: int, article_id: int) -> None:
-        """Link an entry to its article (``Store`` defines it)."""
+        """Link an entry to its article (``EntriesSql`` defines it)."""
         raise NotImplementedError
 
     def _write_index(self, article_id: int, entry: IndexEntry) -> None:

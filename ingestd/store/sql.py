@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,21 +26,15 @@ from ingestd.errors import SchemaVersionError, StoreError
 from ingestd.store.article_writes_sql import ArticleWritesSql
 from ingestd.store.articles_sql import ArticlesSql
 from ingestd.store.drivers import Driver, PostgresDriver, SqliteDriver
+from ingestd.store.entries_sql import EntriesSql
 from ingestd.store.feeds_sql import FeedsSql
 from ingestd.store.hosts import HostGateStore
 from ingestd.store.index_sql import IndexSql
 from ingestd.store.leases import LeaseStore
 from ingestd.store.migrate import latest_version, migrations
 from ingestd.store.reads_sql import ReadsSql
-from ingestd.store.records import (
-    FeedRow,
-    OutletRow,
-    PendingEntry,
-)
-from ingestd.store.rows import _role
 from ingestd.store.stories_sql import StoriesSql
-from ingestd.store.values import db_json, db_time, py_json, py_time
-from ingestd.types import FeedEntry
+from ingestd.store.values import db_time
 
 # The advisory lock key of the matching step: a fixed 32-bit number derived
 # from a name, so every ingestd process sharing one database agrees on it.
@@ -69,6 +63,7 @@ STATISTICS_CHECK_SHARE = 0.1
 
 class Store(
     FeedsSql,
+    EntriesSql,
     ArticlesSql,
     ArticleWritesSql,
     IndexSql,
@@ -348,296 +343,6 @@ class Store(
     def size_bytes(self) -> int:
         """The database's size on disk (for benchmarks and `ingestd db status`)."""
         return self._driver.size_bytes()
-
-    # -- outlets and feeds -------------------------------------------------
-
-    def sync_outlets(
-        self, outlets: Sequence[dict[str, Any]], now: datetime, *, owner: str = ""
-    ) -> None:
-        """Make stored outlets and feeds match one configuration file, ``owner``.
-
-        Each item has ``name``, ``domain``, ``role``, ``aliases``, ``feeds``.
-        Feeds the file lists become active and owned by it; feeds it owned
-        and no longer lists are deactivated, never deleted (their entries and
-        articles stay). Feeds owned by another file, or added with
-        `ingestd feeds add`, are left alone. A listed URL that has moved
-        (permanent redirect) is synced onto the feed that now carries it.
-        Every write is an upsert, so processes syncing the same file at the
-        same moment agree instead of failing on a unique key.
-        """
-        with self.transaction():
-            configured: set[int] = set()
-            for outlet in outlets:
-                outlet_id = self._upsert_outlet(outlet, now)
-                for url in outlet.get("feeds", []):
-                    configured.add(self._sync_feed(outlet_id, url, owner, now))
-            for row in self._driver.execute(
-                "SELECT id FROM store_feeds WHERE active = 1 AND added_by = 'config'"
-                " AND config_owner = ?",
-                (owner,),
-            ).fetchall():
-                if int(row["id"]) not in configured:
-                    self._driver.execute(
-                        "UPDATE store_feeds SET active = 0 WHERE id = ?", (row["id"],)
-                    )
-
-    def _upsert_outlet(self, outlet: dict[str, Any], now: datetime) -> int:
-        values = (
-            outlet["name"],
-            outlet["domain"],
-            outlet.get("role"),
-            db_json(list(outlet.get("aliases", []))),
-        )
-        find = "SELECT id FROM store_outlets WHERE name = ? OR domain = ? ORDER BY id"
-        row = self._driver.execute(find, (outlet["name"], outlet["domain"])).fetchone()
-        if row is None:
-            # Another process may insert the same outlet meanwhile: DO NOTHING,
-            # then read the row it made.
-            row = self._driver.execute(
-                "INSERT INTO store_outlets (name, domain, role, aliases, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-                (*values, db_time(now)),
-            ).fetchone()
-            if row is None:
-                row = self._driver.execute(find, (outlet["name"], outlet["domain"])).fetchone()
-            if row is None:
-                raise StoreError(f"outlet {outlet['name']!r} could not be stored")
-            return int(row["id"])
-        outlet_id = int(row["id"])
-        self._driver.execute(
-            "UPDATE store_outlets SET name = ?, domain = ?, role = ?, aliases = ? WHERE id = ?",
-            (*values, outlet_id),
-        )
-        return outlet_id
-
-    def _sync_feed(self, outlet_id: int, url: str, owner: str, now: datetime) -> int:
-        """Make one listed feed active and owned by ``owner``; returns its id."""
-        moved = self._driver.execute(
-            "SELECT feed_id FROM store_feed_moves WHERE old_url = ?", (url,)
-        ).fetchone()
-        if moved is not None:
-            feed_id = int(moved["feed_id"])
-            self._driver.execute(
-                "UPDATE store_feeds SET outlet_id = ?, active = 1, added_by = 'config',"
-                " config_owner = ? WHERE id = ?",
-                (outlet_id, owner, feed_id),
-            )
-            return feed_id
-        row = self._driver.execute(
-            "INSERT INTO store_feeds (outlet_id, url, created_at, config_owner)"
-            " VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (url) DO UPDATE SET outlet_id = excluded.outlet_id,"
-            " active = 1, added_by = 'config', config_owner = excluded.config_owner"
-            " RETURNING id",
-            (outlet_id, url, db_time(now), owner),
-        ).fetchone()
-        return int(row["id"])
-
-    def outlets(self) -> list[OutletRow]:
-        """All outlets."""
-        return [
-            OutletRow(
-                r["id"], r["name"], r["domain"], _role(r["role"]), tuple(py_json(r["aliases"]))
-            )
-            for r in self._driver.execute("SELECT * FROM store_outlets ORDER BY id")
-        ]
-
-    def active_feeds(self) -> list[FeedRow]:
-        """Feeds to poll, in id order."""
-        return [
-            FeedRow(
-                r["id"], r["outlet_id"], r["url"], r["etag"], r["last_modified"], r["content_hash"]
-            )
-            for r in self._driver.execute("SELECT * FROM store_feeds WHERE active = 1 ORDER BY id")
-        ]
-
-    def record_feed_entries(
-        self,
-        feed: FeedRow,
-        entries: Iterable[FeedEntry],
-        *,
-        etag: str | None,
-        last_modified: str | None,
-        content_hash: str | None,
-        now: datetime,
-    ) -> int:
-        """Save a successful poll: new entries as pending AND the validators, atomically.
-
-        The validators are only ever saved together with the entries they
-        revealed, so a crash can never leave a 304 hiding unseen entries.
-        Returns the number of new entries.
-        """
-        added = 0
-        with self.transaction():
-            for entry in entries:
-                cursor = self._driver.execute(
-                    "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
-                    " updated_at, state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
-                    # A known GUID whose link or update time changed is an
-                    # updated article: fetch it again (it keeps its story).
-                    " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
-                    " raw_url = excluded.raw_url, title = excluded.title,"
-                    " updated_at = excluded.updated_at, state = 'pending', attempts = 0"
-                    " WHERE store_entries.state != 'pending'"
-                    " AND (store_entries.url != excluded.url"
-                    " OR store_entries.updated_at IS DISTINCT FROM excluded.updated_at)",
-                    (
-                        feed.id,
-                        entry.guid,
-                        entry.url,
-                        entry.raw_url,
-                        entry.title,
-                        db_time(entry.published_at),
-                        db_time(entry.updated_at),
-                        db_time(now),
-                    ),
-                )
-                added += cursor.rowcount
-            self._driver.execute(
-                "UPDATE store_feeds SET etag = ?, last_modified = ?, content_hash = ?,"
-                " last_polled_at = ?, last_success_at = ?, error_count = 0 WHERE id = ?",
-                (etag, last_modified, content_hash, db_time(now), db_time(now), feed.id),
-            )
-        return added
-
-    def record_feed_unchanged(self, feed: FeedRow, now: datetime) -> None:
-        """A poll that found nothing new (304 or same body)."""
-        with self.transaction():
-            self._driver.execute(
-                "UPDATE store_feeds SET last_polled_at = ?, last_success_at = ?, error_count = 0"
-                " WHERE id = ?",
-                (db_time(now), db_time(now), feed.id),
-            )
-
-    def record_feed_error(self, feed: FeedRow, kind: str, message: str, now: datetime) -> None:
-        """A failed poll: the error is kept with the feed, counted, never fatal."""
-        with self.transaction():
-            self._driver.execute(
-                "UPDATE store_feeds SET last_polled_at = ?, last_error = ?, last_error_kind = ?,"
-                " last_error_at = ?, error_count = error_count + 1 WHERE id = ?",
-                (db_time(now), message, kind, db_time(now), feed.id),
-            )
-
-    # -- entries -----------------------------------------------------------
-
-    def pending_entries(
-        self,
-        limit: int = 10_000,
-        *,
-        per_feed: int | None = None,
-        ready_at: datetime | None = None,
-        exclude: Collection[int] = (),
-        unleased_at: datetime | None = None,
-    ) -> list[PendingEntry]:
-        """Entries still to fetch, taken in turns across feeds, newest first in each.
-
-        The first turn holds every feed's newest pending entry, the second
-        their next ones, and so on, so one feed's backlog of thousands never
-        holds the other feeds' entries back (no head-of-line blocking).
-        ``per_feed`` caps the turns (the pages one feed may have fetched in
-        one cycle); ``ready_at`` leaves out entries whose retry time is later;
-        ``exclude`` (entries already in hand) are skipped without hiding the
-        ones behind them; ``unleased_at`` leaves out entries another worker
-        holds a lease on at that time (they would only fail to be claimed).
-        """
-        where = "e.state = 'pending'"
-        params: list[Any] = []
-        if ready_at is not None:
-            where += " AND (e.retry_at IS NULL OR e.retry_at <= ?)"
-            params.append(db_time(ready_at))
-        if unleased_at is not None:
-            where += " AND (e.lease_expires_at IS NULL OR e.lease_expires_at <= ?)"
-            params.append(db_time(unleased_at))
-        turns = "" if per_feed is None else " WHERE turn <= ?"
-        rows = self._driver.execute(
-            "SELECT * FROM (SELECT e.id, e.feed_id, f.outlet_id, e.guid, e.url, e.raw_url,"
-            " e.title, e.published_at, e.attempts, e.article_id, ROW_NUMBER() OVER ("
-            "PARTITION BY e.feed_id ORDER BY coalesce(e.published_at, e.first_seen_at) DESC,"
-            " e.id DESC) AS turn FROM store_entries e JOIN store_feeds f ON f.id = e.feed_id"
-            f" WHERE {where}) ranked{turns} ORDER BY turn, id LIMIT ?",
-            (*params, *([] if per_feed is None else [per_feed]), limit + len(exclude)),
-        )
-        skip = set(exclude)
-        entries = [
-            PendingEntry(
-                r["id"],
-                r["feed_id"],
-                r["outlet_id"],
-                r["guid"],
-                r["url"],
-                r["raw_url"],
-                r["title"],
-                py_time(r["published_at"]),
-                r["attempts"],
-                r["article_id"],
-            )
-            for r in rows
-            if int(r["id"]) not in skip
-        ]
-        return entries[:limit]
-
-    def pending_count(self) -> int:
-        """How many entries wait for their page (the queue depth)."""
-        row = self._driver.execute(
-            "SELECT count(*) FROM store_entries WHERE state = 'pending'"
-        ).fetchone()
-        return int(row[0])
-
-    def entry_failed(self, entry_id: int, error: str, *, give_up: bool) -> None:
-        """Count a failed attempt; ``give_up`` marks the entry failed for good."""
-        with self.transaction():
-            self._driver.execute(
-                "UPDATE store_entries SET attempts = attempts + 1, last_error = ?,"
-                " state = CASE WHEN ? = 1 THEN 'failed' ELSE state END WHERE id = ?",
-                (error, give_up, entry_id),
-            )
-
-    def entry_done(self, entry_id: int, article_id: int) -> None:
-        """Link an entry to the article that already holds its page."""
-        with self.transaction():
-            self._driver.defer(
-                "UPDATE store_entries SET state = 'done', article_id = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                [(article_id, entry_id)],
-            )
-
-    def import_feed(self, outlet_id: int, domain: str, now: datetime) -> int:
-        """The outlet's import feed (``import:<domain>``, never polled), created if missing.
-
-        ``ingestd import`` files its entries there, so imported articles have
-        entries like polled ones.
-        """
-        with self.transaction():
-            row = self._driver.execute(
-                "INSERT INTO store_feeds (outlet_id, url, active, added_by, created_at)"
-                " VALUES (?, ?, 0, 'cli', ?) ON CONFLICT (url) DO UPDATE"
-                " SET outlet_id = excluded.outlet_id RETURNING id",
-                (outlet_id, f"import:{domain}", db_time(now)),
-            ).fetchone()
-        return int(row[0])
-
-    def import_entry(
-        self,
-        feed_id: int,
-        outlet_id: int,
-        *,
-        guid: str,
-        url: str,
-        title: str | None,
-        published_at: datetime | None,
-        now: datetime,
-    ) -> PendingEntry:
-        """An imported item's entry (pending until the match step marks it done)."""
-        with self.transaction():
-            row = self._driver.execute(
-                "INSERT INTO store_entries (feed_id, guid, url, raw_url, title, published_at,"
-                " state, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)"
-                " ON CONFLICT (feed_id, guid) DO UPDATE SET url = excluded.url,"
-                " raw_url = excluded.raw_url, title = excluded.title, state = 'pending'"
-                " RETURNING id",
-                (feed_id, guid, url, url, title, db_time(published_at), db_time(now)),
-            ).fetchone()
-        return PendingEntry(int(row[0]), feed_id, outlet_id, guid, url, url, title, published_at, 0)
 
 
 def _statements(script: str) -> list[str]:
