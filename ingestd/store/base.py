@@ -3,7 +3,8 @@
 :class:`~ingestd.store.Store` is composed of one mixin per aggregate (feeds
 and entries, articles and index, stories, read-side queries); each mixin
 inherits :class:`StoreBase` so its methods can use ``self._driver`` and
-``self.transaction()``, which :class:`~ingestd.store.Store` provides.
+``self.transaction()``, which :class:`~ingestd.store.Store` provides, and
+the few methods one mixin calls on another (declared here, defined there).
 """
 
 from __future__ import annotations

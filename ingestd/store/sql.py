@@ -1,6 +1,10 @@
 """The store, written once for every dialect (SQLite and PostgreSQL).
 
-Every method here speaks the portable SQL of the store's contract: ``?``
+Here: the store's lifecycle, its migrations, transactions and the match
+lock, and the portable SQL surface (``query``, ``execute``, ``insert`` …);
+each aggregate's SQL is in a mixin of its own (see :class:`Store`).
+
+Every method of the store speaks the portable SQL of its contract: ``?``
 placeholders, ``ON CONFLICT``, ``RETURNING id``, 0/1 for booleans, times
 written as ISO text through :func:`~ingestd.store.values.db_time` and read
 through :func:`~ingestd.store.values.py_time`, JSON through ``db_json`` /
@@ -75,10 +79,14 @@ class Store(
     """ingestd's store over one database connection, of either dialect.
 
     Its methods come by aggregate (:mod:`ingestd.store.protocol`): the
-    mixins add feeds and entries (:mod:`~ingestd.store.feeds_sql`), article
-    retention (:mod:`~ingestd.store.articles_sql`), the read-side queries
-    (:mod:`~ingestd.store.reads_sql`), fleet-wide politeness
-    (:mod:`~ingestd.store.hosts`) and worker leases (:mod:`~ingestd.store.leases`).
+    mixins add outlets and feeds (:mod:`~ingestd.store.feeds_sql`), entries
+    (:mod:`~ingestd.store.entries_sql`), the articles' reads and retention
+    (:mod:`~ingestd.store.articles_sql`), the article writes
+    (:mod:`~ingestd.store.article_writes_sql`), the candidate index
+    (:mod:`~ingestd.store.index_sql`), stories (:mod:`~ingestd.store.stories_sql`),
+    the read-side queries (:mod:`~ingestd.store.reads_sql`), fleet-wide
+    politeness (:mod:`~ingestd.store.hosts`) and worker leases
+    (:mod:`~ingestd.store.leases`).
 
     Open one with :func:`ingestd.store.open_store` (a URL), or ``Store(path)``
     for an SQLite file, or ``Store(driver)`` with an open driver. The
