@@ -65,3 +65,17 @@ def test_the_fetch_stage_reaches_the_store_only_through_its_fleet_protocol() -> 
         )
     ]
     assert offenders == []
+
+
+def test_the_store_depends_on_no_stage_above_it() -> None:
+    # The store is the bottom layer: errors, settings and the shared types,
+    # never the matcher, the pipeline, the service or the commands.
+    allowed = ("ingestd.store", "ingestd.errors", "ingestd.settings", "ingestd.types")
+    offenders = sorted(
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in sorted((PACKAGE / "store").rglob("*.py"))
+        for name in imported_modules(path)
+        if (name == "ingestd" or name.startswith("ingestd."))
+        and not any(name == a or name.startswith(a + ".") for a in allowed)
+    )
+    assert offenders == []
