@@ -259,7 +259,11 @@ def test_robots_crawl_delay_spaces_requests(server: LocalServer) -> None:
     # 100 ms on a loaded machine), while no spacing at all gives gaps near 0.
     assert time.monotonic() - started >= 2 * 0.4 - 0.02
     gaps = [later - earlier for earlier, later in itertools.pairwise(seen)]
-    assert min(gaps) >= ARRIVAL_FLOOR * 0.4, gaps
+    # One late arrival shortens the gap after it by as much as it lengthens
+    # the one before (0.57 s then 0.24 s seen at load 5): the pair's sum
+    # keeps the spacing, and no gap comes near the 0 of an unspaced client.
+    assert sum(gaps) >= ARRIVAL_FLOOR * 2 * 0.4, gaps
+    assert min(gaps) >= 0.25 * 0.4, gaps
 
 
 def test_page_on_a_refused_host_is_blocked_before_robots_txt() -> None:
@@ -305,7 +309,10 @@ def test_requests_to_one_host_are_spaced_by_the_delay(server: LocalServer) -> No
     assert time.monotonic() - started >= 3 * delay - 0.05
     stamps = sorted(seen)
     gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
-    assert min(gaps) >= ARRIVAL_FLOOR * delay, gaps
+    # As in the crawl-delay test: a late arrival moves time from one gap to
+    # the next, so the sum carries the spacing and no gap comes near 0.
+    assert sum(gaps) >= ARRIVAL_FLOOR * 2 * delay, gaps
+    assert min(gaps) >= 0.25 * delay, gaps
 
 
 def test_different_hosts_are_not_delayed(server: LocalServer) -> None:
